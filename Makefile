@@ -1,0 +1,53 @@
+# django-stack: deploy a Django site with Ansible + Docker Compose.
+#   make demo   deploy app/ to a local sandbox server and print its URL
+#   make test   lint + molecule test (what CI runs)
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+
+.PHONY: help venv engine images demo sandbox-down lint molecule test clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+venv: $(BIN)/ansible-playbook
+
+$(BIN)/ansible-playbook: requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/ansible-galaxy collection install -r requirements.yml
+	touch $@
+
+engine:
+	scripts/ensure-docker.sh
+
+images: engine
+	tests/images/build.sh
+
+demo: venv images
+	ansible-playbook playbooks/sandbox.yml
+	time ansible-playbook deploy.yml -i inventory/sandbox
+	@echo "The site answers at http://django.localhost:8080/ (and http://localhost:8080/)"
+
+sandbox-down: venv
+	ansible-playbook playbooks/sandbox.yml -e sandbox_state=absent
+
+lint: venv
+	ansible-config validate -t all
+	yamllint .
+	ansible-lint
+	ansible-playbook deploy.yml -i inventory/sandbox --syntax-check
+	ansible-playbook deploy.yml -i inventory/example --syntax-check
+	ansible-playbook playbooks/sandbox.yml --syntax-check
+	scripts/check-specs.py
+
+molecule: venv images
+	molecule test
+
+test: lint molecule
+
+clean: sandbox-down
+	rm -rf build

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Check that every role's defaults/main.yml and meta/argument_specs.yml agree.
+
+- every variable in defaults is described in the spec, with the same default;
+- every optional spec option has a default in defaults/main.yml;
+- every required option is documented (commented) in defaults/main.yml.
+Exit status 1 lists every disagreement.
+"""
+import pathlib
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    problems = []
+    for role in sorted((ROOT / "roles").iterdir()):
+        spec_file = role / "meta" / "argument_specs.yml"
+        defaults_file = role / "defaults" / "main.yml"
+        if not spec_file.exists():
+            problems.append(f"{role.name}: no meta/argument_specs.yml")
+            continue
+        options = yaml.safe_load(spec_file.read_text())["argument_specs"]["main"].get("options", {})
+        text = defaults_file.read_text() if defaults_file.exists() else ""
+        defaults = yaml.safe_load(text) or {}
+        for name, value in defaults.items():
+            if name not in options:
+                problems.append(f"{role.name}: {name} is in defaults but not in the spec")
+            elif options[name].get("default") != value:
+                problems.append(
+                    f"{role.name}: {name} defaults to {value!r} but the spec says {options[name].get('default')!r}"
+                )
+        for name, option in options.items():
+            if option.get("required"):
+                if name in defaults:
+                    problems.append(f"{role.name}: {name} is required, so it must not have a default")
+                elif f"# {name}:" not in text:
+                    problems.append(f"{role.name}: required {name} is not documented in defaults")
+            elif name not in defaults:
+                problems.append(f"{role.name}: {name} is in the spec but has no default")
+            if not option.get("description"):
+                problems.append(f"{role.name}: {name} has no description")
+    for problem in problems:
+        print(problem)
+    print(f"check-specs: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
