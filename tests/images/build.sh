@@ -209,7 +209,7 @@ build_derived() {
   if ! DOCKER_BUILDKIT=0 docker build "${args[@]}" "$here/$dir" 2>&1 |
     sed -e '/DEPRECATED: The legacy builder/d' -e '/BuildKit is currently disabled/d' \
       -e '/Install the buildx component/d' -e '/docs.docker.com\/go\/buildx/d' \
-      -e 's/^/    /'; then
+      -e 's/\x1b\[[0-9;]*m//g' -e 's/^/    /'; then
     die "docker build of $image failed"
   fi
   log "built $image in $((SECONDS - start)) s"
@@ -239,6 +239,7 @@ save_bundle() {
     mkdir -p "$OUT_DIR"
     log "docker save ${BUNDLE_IMAGES[*]} -> $BUNDLE"
     docker save -o "$BUNDLE.tmp" "${BUNDLE_IMAGES[@]}"
+    chmod 0644 "$BUNDLE.tmp"
     mv -f "$BUNDLE.tmp" "$BUNDLE"
     log "saved in $((SECONDS - start)) s"
   else
@@ -256,6 +257,14 @@ main() {
 
   docker info >/dev/null 2>&1 ||
     die "the Docker engine is not reachable (start it: dockerd >/tmp/dockerd.log 2>&1 &)"
+
+  # One build at a time (e.g. two molecule scenarios preparing in parallel).
+  mkdir -p "$OUT_DIR"
+  exec 9>"$OUT_DIR/.build.lock"
+  if ! flock -n 9; then
+    log "another build.sh is running; waiting for it"
+    flock 9
+  fi
 
   for target in "${targets[@]}"; do
     case "$target" in
@@ -281,7 +290,7 @@ main() {
 
   log "images:"
   docker image ls --filter 'reference=djstack/*' \
-    --format '    {{.Repository}}:{{.Tag}}  {{.Size}}  ({{.ID}}, {{.CreatedSince}})'
+    --format '{{.Repository}}:{{.Tag}}  {{.Size}}  ({{.ID}}, {{.CreatedSince}})' | sed 's/^/    /'
   log "total wall time: $((SECONDS - start)) s"
 }
 
