@@ -1,13 +1,14 @@
 # django-stack: deploy a Django site with Ansible + Docker Compose.
 #   make demo   deploy app/ to a local sandbox server and print its URL
-#   make test   lint + molecule test (what CI runs)
+#   make test   lint + molecule test --all (what CI runs)
+#   make bench  update / rollback under load on the sandbox (after make demo)
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine images demo sandbox-down lint molecule test clean
+.PHONY: help venv engine images demo sandbox-down lint molecule test bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -41,13 +42,16 @@ lint: venv
 	ansible-lint
 	ansible-playbook deploy.yml -i inventory/sandbox --syntax-check
 	ansible-playbook deploy.yml -i inventory/example --syntax-check
-	ansible-playbook playbooks/sandbox.yml --syntax-check
+	for p in playbooks/*.yml; do ansible-playbook $$p -i inventory/sandbox --syntax-check || exit 1; done
 	scripts/check-specs.py
 
 molecule: venv images
-	molecule test
+	molecule test --all
 
 test: lint molecule
+
+bench: venv
+	scripts/bench-update.py
 
 clean: sandbox-down
 	rm -rf build
