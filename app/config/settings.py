@@ -164,12 +164,14 @@ STORAGES = {
 # --- Security ----------------------------------------------------------------
 # nginx terminates TLS and does the HTTP -> HTTPS redirect.
 
-SECURE_SSL = env_bool("DJANGO_SECURE_SSL")
-if SECURE_SSL:
+HTTPS = env_bool("DJANGO_HTTPS")
+if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(env("DJANGO_SECURE_HSTS_SECONDS", "0"))
+    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
     # check --deploy would warn about SECURE_SSL_REDIRECT; nginx does it instead.
     SILENCED_SYSTEM_CHECKS = ["security.W008"]
 SECURE_SSL_REDIRECT = False

@@ -183,7 +183,7 @@ class SettingsTests(SimpleTestCase):
             DJANGO_DB_NAME="app",
             DJANGO_DB_USER="app",
             DJANGO_DB_PASSWORD="pw",
-            DJANGO_SECURE_SSL="true",
+            DJANGO_HTTPS="true",
         )
         loaded = json.loads(result.stdout)
         self.assertFalse(loaded["debug"])
