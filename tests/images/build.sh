@@ -5,7 +5,7 @@
 # tests/images/<name>/ built on top of it. See tests/images/README.md.
 #
 # Usage: tests/images/build.sh [TARGET...]
-#   TARGET: debian server python mysql nginx gitserver pebble bundle (default: all).
+#   TARGET: debian server python mysql nginx gitserver gitprivate pebble bundle (default: all).
 #   An image that already exists is skipped unless FORCE=1 (then it is rebuilt;
 #   for Dockerfile images the build cache still applies, NO_CACHE=1 disables it).
 #
@@ -253,7 +253,7 @@ main() {
   local start=$SECONDS target entry dir image
   local -a targets=("$@")
   if ((${#targets[@]} == 0)); then
-    targets=(debian server python mysql nginx gitserver pebble bundle)
+    targets=(debian server python mysql nginx gitserver gitprivate pebble bundle)
   fi
 
   docker info >/dev/null 2>&1 ||
@@ -283,7 +283,7 @@ main() {
           image="${entry#* }"
         fi
       done
-      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql nginx gitserver pebble bundle)"
+      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql nginx gitserver gitprivate pebble bundle)"
       if wanted "$image"; then build_derived "$target" "$image"; fi
       ;;
     esac
