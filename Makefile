@@ -1,6 +1,6 @@
 # django-stack: deploy a Django site with Ansible + Docker Compose.
 #   make demo   deploy app/ to a local sandbox server and print its URL
-#   make test   lint + molecule test --all (what CI runs)
+#   make test   lint + every molecule scenario (what CI runs)
 #   make bench  update / rollback under load on the sandbox (after make demo)
 SHELL := /bin/bash
 VENV ?= .venv
@@ -46,7 +46,7 @@ lint: venv
 	scripts/check-specs.py
 
 molecule: venv images
-	molecule test --all
+	scripts/molecule-all.sh
 
 test: lint molecule
 
