@@ -40,6 +40,7 @@ readonly DERIVED=(
   "mysql djstack/mysql:8.4"
   "nginx djstack/nginx:stable"
   "gitserver djstack/gitserver:latest"
+  "gitprivate djstack/gitserver-private:latest"
   "pebble djstack/pebble:latest"
 )
 # Images the stack (compose) needs, saved into one archive so that the shared
