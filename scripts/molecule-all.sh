@@ -4,18 +4,21 @@
 #   default  +  tutorial   in parallel (own containers and networks)
 #   update                 alone afterwards (its zero-failed-requests load
 #                          tests should not compete for the CPU)
-# The parallel scenario's output goes to build/logs/molecule-<name>.log and is
-# printed when it fails. Exit status: non-zero if any scenario failed.
+# Every scenario's output is kept in build/logs/molecule-<name>.log (the
+# parallel one is printed only when it fails); the failed tasks of failed
+# scenarios are summed up in the last lines, where a CI log's tail shows them.
+# Exit status: non-zero if any scenario failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 logs=build/logs
 mkdir -p "$logs"
+rm -f "$logs"/molecule-*.log
 declare -A took
 
 run() {
   local name="$1" start=$SECONDS rc
-  molecule test -s "$name"
+  molecule test -s "$name" 2>&1 | tee "$logs/molecule-$name.log"
   rc=$?
   took[$name]=$((SECONDS - start))
   return "$rc"
@@ -43,6 +46,23 @@ if ((default_rc == 0 && tutorial_rc == 0)); then
 else
   echo "=== skipping the update scenario: an earlier scenario failed"
 fi
+
+# Print each failed task of a scenario's log: its name and the first lines of
+# what Ansible reported, without colour codes.
+failed_tasks() {
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ \?//' "$logs/molecule-$1.log" | awk -v scenario="$1" '
+    /^TASK \[/ { task = $0 }
+    /^(fatal|failed): \[/ { n = 12; printf "--- %s: %s\n", scenario, task }
+    n > 0 { print substr($0, 1, 400); n-- }'
+}
+
+for name in default tutorial update; do
+  rc_var="${name}_rc"
+  if ((${!rc_var} != 0)) && [[ -s $logs/molecule-$name.log ]]; then
+    echo "=== failed tasks in the $name scenario:"
+    failed_tasks "$name"
+  fi
+done
 
 echo "=== molecule: default rc=$default_rc (${took[default]:-?} s), tutorial rc=$tutorial_rc (${took[tutorial]:-?} s, in parallel)," \
   "update rc=$update_rc (${took[update]:-?} s); total $((SECONDS - start)) s"
