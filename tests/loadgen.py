@@ -27,15 +27,18 @@ def allowed(host: str) -> bool:
     if addr.is_loopback:
         return True
     # The project's own test containers live on local docker bridges, which this
-    # machine routes directly (no gateway): check that the route is on-link.
+    # machine routes directly (no gateway): the most specific route to the
+    # address must be on-link through such a bridge.
+    packed = int.from_bytes(addr.packed, "little")  # /proc/net/route's byte order
+    best = None
     with open("/proc/net/route", encoding="ascii") as routes:
         next(routes)
         for line in routes:
             fields = line.split()
             dest, gateway, mask = (int(fields[i], 16) for i in (1, 2, 7))
-            if gateway == 0 and dest != 0 and (int.from_bytes(addr.packed, "little") & mask) == dest:
-                return fields[0].startswith(("docker", "br-"))
-    return False
+            if packed & mask == dest and (best is None or mask.bit_count() > best[0]):
+                best = (mask.bit_count(), fields[0], gateway)
+    return best is not None and best[2] == 0 and best[1].startswith(("docker", "br-"))
 
 
 def main() -> int:
