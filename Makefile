@@ -8,12 +8,15 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine images demo sandbox-down lint molecule test bench clean
+.PHONY: help tools venv engine images demo sandbox-down lint molecule test bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
 
-venv: $(BIN)/ansible-playbook
+tools:
+	scripts/ensure-host-tools.sh
+
+venv: tools $(BIN)/ansible-playbook
 
 $(BIN)/ansible-playbook: requirements.txt
 	python3 -m venv $(VENV)
@@ -22,7 +25,7 @@ $(BIN)/ansible-playbook: requirements.txt
 	$(BIN)/ansible-galaxy collection install -r requirements.yml
 	touch $@
 
-engine:
+engine: tools
 	scripts/ensure-docker.sh
 
 images: engine
