@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Fault injection for deploy.yml (molecule scenario `faults`).
+
+Each case publishes a new commit of app/ to the scenario's test git host,
+starts `ansible-playbook deploy.yml` under load (tests/loadgen.py at 50
+requests/s against the site), and cuts the run with SIGINT (Ctrl-C: the
+whole foreground process group) or SIGKILL (a closed laptop) when a given
+task starts. Then:
+  - a rerun must converge in one run and serve the new commit,
+  - a second rerun must report changed=0,
+  - rollback.yml (in check mode) must pick the release that served before
+    the last switch,
+  - and no request may have failed during the whole case.
+Also: two deploys started together, a build failure, and preflight
+refusals (a duplicated domain, a commit that does not exist).
+
+Prints a table (case | failed/total | runs to converge | message) and saves
+it as JSON; exits 1 if any case failed. Only the scenario's own test host is
+reached (loadgen refuses anything else).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Faults:
+    def __init__(self, args):
+        self.args = args
+        self.results = []
+        self.failures = []
+        self.env = dict(os.environ, ANSIBLE_FORCE_COLOR="false", ANSIBLE_NOCOLOR="true",
+                        ANSIBLE_CONFIG=os.path.join(args.project, "ansible.cfg"),
+                        PYTHONUNBUFFERED="1")
+        self.repo = os.path.join(args.work, "git", "app.git")
+        self.served = []  # releases in the order they served
+
+    # --- helpers -----------------------------------------------------------
+    def log(self, *parts):
+        print(time.strftime("%H:%M:%S"), *parts, flush=True)
+
+    def host(self, *argv, check=True):
+        """A command on the test host (a local container), from outside."""
+        out = subprocess.run(["docker", "exec", self.args.host] + list(argv),
+                             capture_output=True, text=True, check=False)
+        if check and out.returncode != 0:
+            raise RuntimeError("%s: %s" % (" ".join(argv), out.stderr.strip()))
+        return out.stdout
+
+    def record(self):
+        return json.loads(self.host("cat", "/srv/mysite/releases.json"))
+
+    def health(self):
+        import urllib.request
+        req = urllib.request.Request("http://%s/healthz/" % self.args.site_ip,
+                                     headers={"Host": self.args.domain})
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def publish(self, name, files=None, requirements_extra=""):
+        src = os.path.join(self.args.work, "src-" + name)
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.copytree(os.path.join(self.args.project, "app"), src,
+                        ignore=shutil.ignore_patterns("__pycache__", "db.sqlite3"))
+        # Every release differs (a file in the image names it).
+        with open(os.path.join(src, "templates", "release-name.txt"), "w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+        for path, text in (files or {}).items():
+            full = os.path.join(src, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        if requirements_extra:
+            with open(os.path.join(src, "requirements.txt"), "a", encoding="utf-8") as handle:
+                handle.write(requirements_extra)
+        out = subprocess.run([os.path.join(self.args.project, "scripts", "publish-app-repo.sh"), src, self.repo,
+                              "Release " + name], capture_output=True, text=True, check=True)
+        return out.stdout.split()[-1]
+
+    def play(self, playbook, extra=(), kill_at=None, delay=0.0, sig=None, name="run"):
+        """Run a playbook; cut it when a line matches kill_at. Returns (rc, output, cut)."""
+        argv = ["ansible-playbook", "-i", self.args.inventory, os.path.join(self.args.project, playbook)] + list(extra)
+        proc = subprocess.Popen(argv, cwd=self.args.project, env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        lines, cut = [], False
+        timer = None
+        for line in proc.stdout:
+            lines.append(line)
+            if kill_at and not cut and re.search(kill_at, line):
+                cut = True
+                def fire():
+                    try:
+                        os.killpg(proc.pid, sig)
+                    except ProcessLookupError:
+                        pass
+                timer = threading.Timer(delay, fire)
+                timer.start()
+        rc = proc.wait()
+        if timer:
+            timer.join()
+        output = ANSI.sub("", "".join(lines))
+        with open(os.path.join(self.args.work, "faults-%s.log" % name), "w", encoding="utf-8") as handle:
+            handle.write(output)
+        return rc, output, cut
+
+    def load_start(self, name):
+        stop = os.path.join(self.args.work, "stop-" + name)
+        out = os.path.join(self.args.work, "load-%s.json" % name)
+        for path in (stop, out):
+            if os.path.exists(path):
+                os.unlink(path)
+        proc = subprocess.Popen([sys.executable, os.path.join(self.args.project, "tests", "loadgen.py"),
+                                 "--url", "http://%s/" % self.args.site_ip, "--host", self.args.domain,
+                                 "--rate", "50", "--duration", "900", "--stop-file", stop, "--out", out])
+        return proc, stop, out
+
+    def load_stop(self, load):
+        proc, stop, out = load
+        open(stop, "w").close()
+        proc.wait(timeout=60)
+        with open(out, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def check(self, case, condition, message):
+        if not condition:
+            self.failures.append("%s: %s" % (case, message))
+            self.log("FAIL", case, message)
+        return condition
+
+    @staticmethod
+    def recap_changed(output):
+        found = re.findall(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+        return [tuple(map(int, f)) for f in found]
+
+    # --- the cases ---------------------------------------------------------
+    def interrupted(self, case, sig, kill_at, delay, files=None):
+        name = "%s-%s" % (case, sig.name.lower())
+        commit = self.publish(name, files)
+        before = self.health()["release"]
+        load = self.load_start(name)
+        try:
+            rc, out, cut = self.play("deploy.yml", kill_at=kill_at, delay=delay, sig=sig, name=name + "-cut")
+            self.check(name, cut, "the run never reached %r" % kill_at)
+            self.check(name, rc != 0, "the cut run exited 0")
+            after_cut = self.health()["release"]
+            runs, message = 0, ""
+            # The rerun starts at once (a migration of the cut run may still
+            # run on the host: the rerun must wait for it, not migrate again).
+            for runs in (1, 2):
+                rc, out, _ = self.play("deploy.yml", name="%s-rerun%d" % (name, runs))
+                if rc == 0:
+                    break
+            message = "; ".join(sorted(set(
+                m.strip() for m in re.findall(
+                    r"(The release record of \S+ disagreed[^.]*\.|The deploy lock of \S+ was left by run[^;]*;"
+                    r"|Wait for the deploy lock[^\n]*|RETRYING: .*Wait for the deploy lock)", out))))[:160]
+            self.check(name, rc == 0, "the rerun failed: " + out[-1500:])
+            self.check(name, runs == 1, "took %d reruns to converge" % runs)
+            served = self.health()["release"]
+            self.check(name, served == commit, "serves %s, not the new commit %s" % (served[:12], commit[:12]))
+            rc2, out2, _ = self.play("deploy.yml", name=name + "-noop")
+            recap = self.recap_changed(out2)
+            self.check(name, rc2 == 0 and recap and all(c == 0 and f == 0 for c, _, f in recap),
+                       "the second rerun was not changed=0: %s" % recap)
+            # rollback.yml picks the release that served before the last switch.
+            rc3, out3, _ = self.play("playbooks/rollback.yml", extra=["--check"], name=name + "-rollback-check")
+            picked = re.search(r"Check mode: release (\w+) would start", out3)
+            self.check(name, rc3 == 0 and picked and picked.group(1) == before[:12],
+                       "rollback --check picked %s, expected %s (rc %d)"
+                       % (picked.group(1) if picked else None, before[:12], rc3))
+            if "migrat" in case:
+                entries = self.host("grep", "-c", "^=== .* migrate:", "/srv/mysite/logs/migrate-%s.log" % commit[:12],
+                                    check=False).strip()
+                self.check(name, entries == "1", "migrate ran %s times for one release" % entries)
+        finally:
+            load_result = self.load_stop(load)
+        self.check(name, load_result["failed"] == 0,
+                   "%d of %d requests failed: %s" % (load_result["failed"], load_result["sent"],
+                                                     load_result.get("first_failures", [])[:3]))
+        self.results.append({"case": name, "failed": load_result["failed"], "total": load_result["sent"],
+                             "runs_to_converge": runs, "served_during_cut": after_cut[:12],
+                             "message": message or "(none needed)"})
+        self.log("case", name, "done:", load_result["failed"], "/", load_result["sent"], "failed; runs", runs)
+
+    def two_at_once(self):
+        name = "two-at-once"
+        migration = MIGRATION % {"name": "0003_two_at_once", "dep": self.last_migration, "seconds": 5,
+                                 "table": "two_at_once"}
+        self.last_migration = "0003_two_at_once"
+        commit = self.publish(name, {"notes/migrations/0003_two_at_once.py": migration})
+        load = self.load_start(name)
+        results = {}
+
+        def run(tag):
+            results[tag] = self.play("deploy.yml", name="%s-%s" % (name, tag))
+
+        threads = [threading.Thread(target=run, args=(t,)) for t in ("a", "b")]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.5)
+        for thread in threads:
+            thread.join()
+        load_result = self.load_stop(load)
+        waited = [t for t, (_, out, _) in results.items() if re.search(r"RETRYING: .*Wait for the deploy lock", out)
+                  or "is locked by run" in out]
+        self.check(name, all(rc == 0 or "is locked by run" in out for rc, out, _ in results.values()),
+                   "a run failed without the lock message: %s" % {t: r[1][-800:] for t, r in results.items() if r[0]})
+        self.check(name, len(waited) == 1, "expected exactly one run to wait for the lock, got %s" % waited)
+        entries = self.host("grep", "-c", "^=== .* migrate:", "/srv/mysite/logs/migrate-%s.log" % commit[:12],
+                            check=False).strip()
+        self.check(name, entries == "1", "migrate ran %s times" % entries)
+        self.check(name, self.health()["release"] == commit, "the new commit does not serve")
+        self.check(name, load_result["failed"] == 0, "%d requests failed" % load_result["failed"])
+        self.results.append({"case": name, "failed": load_result["failed"], "total": load_result["sent"],
+                             "runs_to_converge": 1, "message": "second run waited for the lock; migrate ran once"})
+
+    def build_failure(self):
+        name = "build-failure"
+        serving = self.health()["release"]
+        compose_before = self.host("cat", "/srv/mysite/compose.yaml")
+        self.publish(name, requirements_extra="djstack-no-such-package==0.0.1\n")
+        load = self.load_start(name)
+        rc, out, _ = self.play("deploy.yml", name=name)
+        load_result = self.load_stop(load)
+        self.check(name, rc != 0, "the deploy of a broken build succeeded")
+        msg = re.search(r"failed to build: ([^\n]*)", out)
+        self.check(name, msg and "djstack-no-such-package" in out and "keeps serving" in out,
+                   "the message lacks the cause or the serving release: %s" % (msg.group(0) if msg else out[-800:]))
+        self.check(name, "\x1b" not in out and "\\x1b" not in out, "escape codes in the output")
+        compose_after = self.host("cat", "/srv/mysite/compose.yaml")
+        self.check(name, compose_after == compose_before, "compose.yaml changed after a failed build")
+        images = self.host("docker", "compose", "-f", "/srv/mysite/compose.yaml", "config", "--images").split()
+        missing = [i for i in images if self.host("docker", "image", "inspect", i, check=False) == ""]
+        self.check(name, not missing, "compose.yaml names images that do not exist: %s" % missing)
+        self.check(name, self.health()["release"] == serving, "the serving release changed")
+        self.check(name, load_result["failed"] == 0, "%d requests failed" % load_result["failed"])
+        self.results.append({"case": name, "failed": load_result["failed"], "total": load_result["sent"],
+                             "runs_to_converge": 0,
+                             "message": (msg.group(0)[:150] if msg else "?")})
+
+    def preflight(self):
+        for name, extra, expect in (
+                ("dup-domain", ["-e", '{"django_stack_domains": ["faults.example.test", "faults.example.test"]}'],
+                 "more than once"),
+                ("no-such-commit", ["-e", "app_source_version=" + "0123456789abcdef" * 2 + "01234567"],
+                 "is no commit of")):
+            rc, out, _ = self.play("deploy.yml", extra=extra, name="preflight-" + name)
+            shown = re.search(r"(django_stack_domains of \S+ lists[^\n]*|app_source_version \w+ is no commit[^\n]*)", out)
+            self.check(name, rc != 0 and expect in out and "TASK [django_stack" not in out,
+                       "preflight did not refuse it: " + out[-800:])
+            self.results.append({"case": "preflight " + name, "failed": 0, "total": 0, "runs_to_converge": 0,
+                                 "message": shown.group(0)[:150] if shown else "?"})
+
+    def run(self):
+        self.last_migration = "0001_initial"
+        first = self.health()["release"]
+        self.log("serving", first[:12])
+        cases = []
+        for sig in (signal.SIGINT, signal.SIGKILL):
+            cases.append(("build", sig, r"TASK \[django_stack : Build the app image", 4.0, None))
+            cases.append(("migrate", sig, r"TASK \[django_stack : Apply migrations", 8.0, "migration"))
+            cases.append(("switch", sig, r"TASK \[django_stack : Start nginx\]", 0.0, None))
+            cases.append(("drain", sig, r"TASK \[django_stack : Let the previous release finish", 1.0, None))
+        only = set(self.args.only.split(",")) if self.args.only else None
+        for case, sig, kill_at, delay, extra in cases:
+            if only and case not in only:
+                continue
+            files = None
+            if extra == "migration":
+                mig = "0%d_slow_%s" % (len(self.results) + 2, sig.name.lower())
+                mig = "%04d_slow_%s" % (int(self.last_migration[:4]) + 1, sig.name.lower())
+                files = {"notes/migrations/%s.py" % mig: MIGRATION % {
+                    "name": mig, "dep": self.last_migration, "seconds": 25, "table": mig[5:]}}
+                self.last_migration = mig
+            self.interrupted(case, sig, kill_at, delay, files)
+        if not only or "two" in only:
+            self.two_at_once()
+        if not only or "build-failure" in only:
+            self.build_failure()
+        if not only or "preflight" in only:
+            self.preflight()
+
+    def report(self):
+        lines = ["| case | failed requests / total | runs to converge | message shown |", "| --- | --- | --- | --- |"]
+        for r in self.results:
+            lines.append("| %s | %d / %d | %s | %s |" % (r["case"], r["failed"], r["total"], r["runs_to_converge"],
+                                                        r["message"].replace("|", "/")))
+        print("\n".join(lines))
+        os.makedirs(os.path.dirname(self.args.out), exist_ok=True)
+        with open(self.args.out, "w", encoding="utf-8") as handle:
+            json.dump({"results": self.results, "failures": self.failures}, handle, indent=2)
+        if self.failures:
+            print("\n%d check(s) failed:" % len(self.failures))
+            for failure in self.failures:
+                print(" -", failure[:600])
+        print("%d passed, %d failed" % (len(self.results), len(self.failures)))
+        return 1 if self.failures else 0
+
+
+MIGRATION = '''"""Test fixture (tests/faults.py): a migration that takes %(seconds)d s."""
+import time
+
+from django.db import migrations
+
+
+def wait(apps, schema_editor):
+    time.sleep(%(seconds)d)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "%(dep)s")]
+
+    operations = [
+        migrations.RunSQL("CREATE TABLE notes_%(table)s (id integer PRIMARY KEY)",
+                          "DROP TABLE notes_%(table)s"),
+        migrations.RunPython(wait, migrations.RunPython.noop),
+    ]
+'''
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for option in ("inventory", "project", "work", "host", "site-ip", "domain", "out"):
+        parser.add_argument("--" + option, required=True)
+    parser.add_argument("--only", default="", help="comma-separated cases: build,migrate,switch,drain,two,build-failure,preflight")
+    args = parser.parse_args()
+    faults = Faults(args)
+    try:
+        faults.run()
+    except Exception as error:  # report what ran, then fail
+        faults.failures.append("aborted: %r" % error)
+    return faults.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
