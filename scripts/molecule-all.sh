@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run every molecule scenario (what `make test` and CI run), two at a time
-# where they cannot disturb each other:
-#   default  +  tutorial   in parallel (own containers and networks)
-#   update                 alone afterwards (its zero-failed-requests load
-#                          tests should not compete for the CPU)
+# Run every molecule scenario (what `make test` and CI run), side by side
+# where they cannot disturb each other (own containers and networks):
+#   faults                 from the start, in parallel with all the others
+#                          (the longest: deploys cut at eight points)
+#   default  +  tutorial   in parallel
+#   update                 afterwards
 # Every scenario's output is kept in build/logs/molecule-<name>.log (the
 # parallel one is printed only when it fails); the failed tasks of failed
 # scenarios are summed up in the last lines, where a CI log's tail shows them.
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.." || exit
 
 logs=build/logs
 mkdir -p "$logs"
-rm -f "$logs"/molecule-*.log
+rm -f "$logs"/molecule-*.log "$logs"/faults.*
 declare -A took
 
 run() {
@@ -25,6 +26,8 @@ run() {
 }
 
 start=$SECONDS
+molecule test -s faults >"$logs/molecule-faults.log" 2>&1 &
+faults_pid=$!
 molecule test -s tutorial >"$logs/molecule-tutorial.log" 2>&1 &
 tutorial_pid=$!
 
@@ -47,6 +50,16 @@ else
   echo "=== skipping the update scenario: an earlier scenario failed"
 fi
 
+wait "$faults_pid"
+faults_rc=$?
+took[faults]=$((SECONDS - start))
+echo "=== molecule test -s faults (in parallel): the fault cases"
+cat build/logs/faults.md 2>/dev/null || echo "(no table: build/logs/faults.md is missing)"
+if ((faults_rc != 0)); then
+  echo "=== molecule test -s faults failed; last lines of $logs/molecule-faults.log:"
+  tail -n 150 "$logs/molecule-faults.log"
+fi
+
 # Print each failed task of a scenario's log: its name and the first lines of
 # what Ansible reported, without colour codes.
 failed_tasks() {
@@ -56,7 +69,7 @@ failed_tasks() {
     n > 0 { print substr($0, 1, 400); n-- }'
 }
 
-for name in default tutorial update; do
+for name in default tutorial update faults; do
   rc_var="${name}_rc"
   if ((${!rc_var} != 0)) && [[ -s $logs/molecule-$name.log ]]; then
     echo "=== failed tasks in the $name scenario:"
@@ -65,5 +78,5 @@ for name in default tutorial update; do
 done
 
 echo "=== molecule: default rc=$default_rc (${took[default]:-?} s), tutorial rc=$tutorial_rc (${took[tutorial]:-?} s, in parallel)," \
-  "update rc=$update_rc (${took[update]:-?} s); total $((SECONDS - start)) s"
-((default_rc == 0 && tutorial_rc == 0 && update_rc == 0))
+  "update rc=$update_rc (${took[update]:-?} s), faults rc=$faults_rc (${took[faults]:-?} s, in parallel); total $((SECONDS - start)) s"
+((default_rc == 0 && tutorial_rc == 0 && update_rc == 0 && faults_rc == 0))
