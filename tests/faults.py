@@ -41,7 +41,8 @@ class Faults:
                         ANSIBLE_CONFIG=os.path.join(args.project, "ansible.cfg"),
                         PYTHONUNBUFFERED="1")
         self.repo = os.path.join(args.work, "git", "app.git")
-        self.served = []  # releases in the order they served
+        self.migrations = {}  # path -> text of the migrations published so far
+        self.last_migration = "0001_initial"
 
     # --- helpers -----------------------------------------------------------
     def log(self, *parts):
@@ -73,7 +74,9 @@ class Faults:
         # Every release differs (a file in the image names it).
         with open(os.path.join(src, "templates", "release-name.txt"), "w", encoding="utf-8") as handle:
             handle.write(name + "\n")
-        for path, text in (files or {}).items():
+        # Every release carries the migrations of the releases before it.
+        self.migrations.update({k: v for k, v in (files or {}).items() if "/migrations/" in k})
+        for path, text in dict(self.migrations, **(files or {})).items():
             full = os.path.join(src, path)
             os.makedirs(os.path.dirname(full), exist_ok=True)
             with open(full, "w", encoding="utf-8") as handle:
@@ -205,12 +208,16 @@ class Faults:
                              "message": message or "(none needed)"})
         self.log("case", name, "done:", load_result["failed"], "/", load_result["sent"], "failed; runs", runs)
 
+    def new_migration(self, tag, seconds):
+        """A migration after the last one that creates a table and takes `seconds`."""
+        name = "%04d_%s" % (int(self.last_migration[:4]) + 1, tag)
+        text = MIGRATION % {"name": name, "dep": self.last_migration, "seconds": seconds, "table": tag}
+        self.last_migration = name
+        return {"notes/migrations/%s.py" % name: text}
+
     def two_at_once(self):
         name = "two-at-once"
-        migration = MIGRATION % {"name": "0003_two_at_once", "dep": self.last_migration, "seconds": 5,
-                                 "table": "two_at_once"}
-        self.last_migration = "0003_two_at_once"
-        commit = self.publish(name, {"notes/migrations/0003_two_at_once.py": migration})
+        commit = self.publish(name, self.new_migration("two_at_once", 5))
         load = self.load_start(name)
         results = {}
 
@@ -275,7 +282,6 @@ class Faults:
                                  "message": shown.group(0)[:150] if shown else "?"})
 
     def run(self):
-        self.last_migration = "0001_initial"
         first = self.health()["release"]
         self.log("serving", first[:12])
         cases = []
@@ -288,13 +294,7 @@ class Faults:
         for case, sig, kill_at, delay, extra in cases:
             if only and case not in only:
                 continue
-            files = None
-            if extra == "migration":
-                mig = "0%d_slow_%s" % (len(self.results) + 2, sig.name.lower())
-                mig = "%04d_slow_%s" % (int(self.last_migration[:4]) + 1, sig.name.lower())
-                files = {"notes/migrations/%s.py" % mig: MIGRATION % {
-                    "name": mig, "dep": self.last_migration, "seconds": 25, "table": mig[5:]}}
-                self.last_migration = mig
+            files = self.new_migration("slow_" + sig.name.lower(), 25) if extra == "migration" else None
             self.interrupted(case, sig, kill_at, delay, files)
         if not only or "two" in only:
             self.two_at_once()
