@@ -187,7 +187,7 @@ class Faults:
             self.check(name, rc3 == 0 and picked and picked.group(1) == before[:12],
                        "rollback --check picked %s, expected %s (rc %d)"
                        % (picked.group(1) if picked else None, before[:12], rc3))
-            if case == "drain" and sig == signal.SIGKILL:
+            if case == "drain" and (sig == signal.SIGKILL or self.args.signals == "alternate"):
                 # The case: a rollback right after a run cut after the
                 # switch must go back to the release that served before it.
                 rc4, out4, _ = self.play("playbooks/rollback.yml", name=name + "-rollback")
@@ -285,11 +285,18 @@ class Faults:
         first = self.health()["release"]
         self.log("serving", first[:12])
         cases = []
+        points = (
+            ("build", r"TASK \[django_stack : Build the app image", 4.0, None, signal.SIGINT),
+            ("migrate", r"TASK \[django_stack : Apply migrations", 8.0, "migration", signal.SIGKILL),
+            ("switch", r"TASK \[django_stack : Start nginx\]", 0.0, None, signal.SIGKILL),
+            ("drain", r"TASK \[django_stack : Let the previous release finish", 1.0, None, signal.SIGINT),
+        )
+        # "both": every point with SIGINT and with SIGKILL (8 cuts);
+        # "alternate": each point once, with the signal above (4 cuts).
         for sig in (signal.SIGINT, signal.SIGKILL):
-            cases.append(("build", sig, r"TASK \[django_stack : Build the app image", 4.0, None))
-            cases.append(("migrate", sig, r"TASK \[django_stack : Apply migrations", 8.0, "migration"))
-            cases.append(("switch", sig, r"TASK \[django_stack : Start nginx\]", 0.0, None))
-            cases.append(("drain", sig, r"TASK \[django_stack : Let the previous release finish", 1.0, None))
+            for case, kill_at, delay, extra, alternate in points:
+                if self.args.signals == "both" or sig == alternate:
+                    cases.append((case, sig, kill_at, delay, extra))
         only = set(self.args.only.split(",")) if self.args.only else None
         for case, sig, kill_at, delay, extra in cases:
             if only and case not in only:
@@ -347,6 +354,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for option in ("inventory", "project", "work", "host", "site-ip", "domain", "out"):
         parser.add_argument("--" + option, required=True)
+    parser.add_argument("--signals", choices=("both", "alternate"), default="both",
+                        help="both: each point with SIGINT and SIGKILL; alternate: each point once")
     parser.add_argument("--only", default="", help="comma-separated cases: build,migrate,switch,drain,two,build-failure,preflight")
     args = parser.parse_args()
     faults = Faults(args)
