@@ -275,7 +275,7 @@ class Faults:
                 ("no-such-commit", ["-e", "app_source_version=" + "0123456789abcdef" * 2 + "01234567"],
                  "is no commit of")):
             rc, out, _ = self.play("deploy.yml", extra=extra, name="preflight-" + name)
-            shown = re.search(r"(django_stack_domains of \S+ lists[^\n]*|app_source_version \w+ is no commit[^\n]*)", out)
+            shown = re.search(r"(django_stack_domains of \S+ lists \S+ more than once[^\n]*|app_source_version \w+ is no commit[^\n]*)", out)
             self.check(name, rc != 0 and expect in out and "TASK [django_stack" not in out,
                        "preflight did not refuse it: " + out[-800:])
             self.results.append({"case": "preflight " + name, "failed": 0, "total": 0, "runs_to_converge": 0,
