@@ -1,0 +1,26 @@
+# Mitogen's linear strategy, found in the controller's Python environment
+# (the `mitogen` package of requirements.txt). ansible.cfg selects it: one
+# persistent Python interpreter per host instead of a new SSH command and
+# Python start per task, so a rerun spends its time on the checks, not on
+# the round trips. Switch it off with ANSIBLE_STRATEGY=linear.
+# When mitogen is not installed, this falls back to Ansible's own linear
+# strategy with a warning.
+from __future__ import annotations
+
+from ansible.utils.display import Display
+
+try:
+    import ansible_mitogen.loaders
+    import ansible_mitogen.strategy
+except ImportError as exc:  # pragma: no cover - depends on the controller
+    from ansible.plugins.strategy.linear import StrategyModule  # noqa: F401
+
+    Display().warning(
+        "mitogen is not installed (%s): running with the plain linear strategy. "
+        "pip install -r requirements.txt for the fast path." % exc
+    )
+else:
+    _Linear = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
+
+    class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
+        """Ansible's linear strategy, run over mitogen connections."""
