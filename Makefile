@@ -2,13 +2,14 @@
 #   make demo   deploy app/ to a local sandbox server and print its URL
 #   make test   lint + every molecule scenario (what CI runs)
 #   make bench  update / rollback under load on the sandbox (after make demo)
+#   make docs   regenerate the variable docs from the roles' argument specs
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help tools venv engine images demo sandbox-down lint molecule test bench clean
+.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -39,7 +40,11 @@ demo: venv images
 sandbox-down: venv
 	ansible-playbook playbooks/sandbox.yml -e sandbox_state=absent
 
+docs: venv
+	scripts/gen-docs.py
+
 lint: venv
+	scripts/gen-docs.py --check
 	ansible-config validate -t all
 	yamllint .
 	ansible-lint
