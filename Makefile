@@ -1,7 +1,7 @@
 # django-stack: deploy a Django site with Ansible + Docker Compose.
 #   make demo   deploy app/ to a local sandbox server and print its URL
 #   make test   lint + every molecule scenario (what CI runs)
-#   make bench  update / rollback under load on the sandbox (after make demo)
+#   make bench  rerun figures (median of 3), update / rollback under load on the sandbox (after make demo)
 #   make docs   regenerate the variable docs from the roles' argument specs
 SHELL := /bin/bash
 VENV ?= .venv
@@ -59,6 +59,7 @@ molecule: venv images
 test: lint molecule
 
 bench: venv
+	scripts/bench-rerun.py
 	scripts/bench-update.py
 
 clean: sandbox-down
