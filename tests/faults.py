@@ -276,7 +276,7 @@ class Faults:
                  "is no commit of")):
             rc, out, _ = self.play("deploy.yml", extra=extra, name="preflight-" + name)
             shown = re.search(r"(django_stack_domains of \S+ lists \S+ more than once[^\n]*|app_source_version \w+ is no commit[^\n]*)", out)
-            self.check(name, rc != 0 and expect in out and "TASK [django_stack" not in out,
+            self.check(name, rc != 0 and expect in out and "PLAY [Deploy the Django stack]" not in out,
                        "preflight did not refuse it: " + out[-800:])
             self.results.append({"case": "preflight " + name, "failed": 0, "total": 0, "runs_to_converge": 0,
                                  "message": shown.group(0)[:150] if shown else "?"})
@@ -286,7 +286,7 @@ class Faults:
         self.log("serving", first[:12])
         cases = []
         points = (
-            ("build", r"TASK \[django_stack : Build the app image", 4.0, None, signal.SIGINT),
+            ("build", r"TASK \[django_image : Build the app image", 4.0, None, signal.SIGINT),
             ("migrate", r"TASK \[django_stack : Apply migrations", 8.0, "migration", signal.SIGKILL),
             ("switch", r"TASK \[django_stack : Start nginx\]", 0.0, None, signal.SIGKILL),
             ("drain", r"TASK \[django_stack : Let the previous release finish", 1.0, None, signal.SIGINT),
