@@ -4,7 +4,8 @@
 #   faults                 from the start, in parallel with all the others
 #                          (the longest: deploys cut at eight points)
 #   default  +  tutorial   in parallel
-#   update                 afterwards
+#   update   +  backup     afterwards, in parallel (backup has its own
+#                          prefix djstack-bk and does not need the others)
 # Every scenario's output is kept in build/logs/molecule-<name>.log (the
 # parallel one is printed only when it fails); the failed tasks of failed
 # scenarios are summed up in the last lines, where a CI log's tail shows them.
@@ -42,12 +43,24 @@ if ((tutorial_rc != 0)); then
   tail -n 150 "$logs/molecule-tutorial.log"
 fi
 
+backup_start=$SECONDS
+molecule test -s backup >"$logs/molecule-backup.log" 2>&1 &
+backup_pid=$!
+
 update_rc=1
 if ((default_rc == 0 && tutorial_rc == 0)); then
   run update
   update_rc=$?
 else
   echo "=== skipping the update scenario: an earlier scenario failed"
+fi
+
+wait "$backup_pid"
+backup_rc=$?
+took[backup]=$((SECONDS - backup_start))
+if ((backup_rc != 0)); then
+  echo "=== molecule test -s backup failed; last lines of $logs/molecule-backup.log:"
+  tail -n 150 "$logs/molecule-backup.log"
 fi
 
 wait "$faults_pid"
@@ -69,7 +82,7 @@ failed_tasks() {
     n > 0 { print substr($0, 1, 400); n-- }'
 }
 
-for name in default tutorial update faults; do
+for name in default tutorial update backup faults; do
   rc_var="${name}_rc"
   if ((${!rc_var} != 0)) && [[ -s $logs/molecule-$name.log ]]; then
     echo "=== failed tasks in the $name scenario:"
@@ -78,5 +91,6 @@ for name in default tutorial update faults; do
 done
 
 echo "=== molecule: default rc=$default_rc (${took[default]:-?} s), tutorial rc=$tutorial_rc (${took[tutorial]:-?} s, in parallel)," \
-  "update rc=$update_rc (${took[update]:-?} s), faults rc=$faults_rc (${took[faults]:-?} s, in parallel); total $((SECONDS - start)) s"
-((default_rc == 0 && tutorial_rc == 0 && update_rc == 0 && faults_rc == 0))
+  "update rc=$update_rc (${took[update]:-?} s), backup rc=$backup_rc (${took[backup]:-?} s, in parallel)," \
+  "faults rc=$faults_rc (${took[faults]:-?} s, in parallel); total $((SECONDS - start)) s"
+((default_rc == 0 && tutorial_rc == 0 && update_rc == 0 && backup_rc == 0 && faults_rc == 0))
