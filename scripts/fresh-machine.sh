@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test-fresh: the README's first command on a fresh machine. A container
 # from djstack/fresh:trixie (Debian 13 with root, git, make and python3, nothing
-# else) gets a copy of this checkout (its tracked files) and runs `make demo`:
+# else) gets a copy of this checkout's HEAD (git archive) and runs `make demo`:
 # the Makefile must install debootstrap, the SSH client, the venv module and
 # the Docker engine, build the test images with the engine it started, start
 # the sandbox server (a systemd container with its own Docker, nested once more)
@@ -57,8 +57,9 @@ docker run --detach --name "$name" --hostname "$name" \
   --volume /sys/fs/cgroup:/sys/fs/cgroup:rw --volume "$volume:/var/lib/docker" \
   "${env_args[@]}" djstack/fresh:trixie >/dev/null
 
-say "copy the checkout's tracked files to /root/django-stack"
-git ls-files -z | tar --null -T - -cf - | docker exec -i "$name" sh -c 'mkdir -p /root/django-stack && tar -C /root/django-stack -xf -'
+# The committed tree, as a newcomer's clone has it (commit what you test).
+say "copy the checkout at $(git rev-parse --short HEAD) to /root/django-stack"
+git archive --format=tar HEAD | docker exec -i "$name" sh -c 'mkdir -p /root/django-stack && tar -C /root/django-stack -xf -'
 
 say "make demo"
 demo_start=$SECONDS
