@@ -3,13 +3,14 @@
 #   make test   lint + every molecule scenario (what CI runs)
 #   make bench  rerun figures (median of 3), update / rollback under load on the sandbox (after make demo)
 #   make docs   regenerate the variable docs from the roles' argument specs
+#   make test-fresh  make demo on a fresh machine: a container with only root, git, make, python3
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test bench clean
+.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -57,6 +58,11 @@ molecule: venv images
 	scripts/molecule-all.sh
 
 test: lint molecule
+
+# Not part of `make test`: it builds every image and deploys once more inside
+# the fresh container (see TESTING.md for its time).
+test-fresh: engine
+	scripts/fresh-machine.sh
 
 bench: venv
 	scripts/bench-rerun.py

@@ -5,7 +5,8 @@
 # tests/images/<name>/ built on top of it. See tests/images/README.md.
 #
 # Usage: tests/images/build.sh [TARGET...]
-#   TARGET: debian server python mysql nginx gitserver gitprivate pebble bundle (default: all).
+#   TARGET: debian server python mysql nginx gitserver gitprivate pebble redis bundle (default: all),
+#   or fresh (a bare machine for make test-fresh; not in the default).
 #   An image that already exists is skipped unless FORCE=1 (then it is rebuilt;
 #   for Dockerfile images the build cache still applies, NO_CACHE=1 disables it).
 #
@@ -42,10 +43,12 @@ readonly DERIVED=(
   "gitserver djstack/gitserver:latest"
   "gitprivate djstack/gitserver-private:latest"
   "pebble djstack/pebble:latest"
+  "redis djstack/redis:8"
+  "fresh djstack/fresh:trixie"
 )
 # Images the stack (compose) needs, saved into one archive so that the shared
 # base layer is stored once.
-readonly BUNDLE_IMAGES=(djstack/python:3.13-slim djstack/mysql:8.4 djstack/nginx:stable)
+readonly BUNDLE_IMAGES=(djstack/python:3.13-slim djstack/mysql:8.4 djstack/nginx:stable djstack/redis:8)
 readonly BUNDLE="$OUT_DIR/stack-images.tar"
 
 workdir=""
@@ -221,6 +224,13 @@ build_derived() {
 bundle_stale() {
   local image created file_time
   [[ "$FORCE" == 1 || ! -f "$BUNDLE" ]] && return 0
+  # An archive written before an image joined the list lacks it.
+  for image in "${BUNDLE_IMAGES[@]}"; do
+    if ! tar -xOf "$BUNDLE" manifest.json | grep -qF "\"$image\""; then
+      log "$BUNDLE does not hold $image"
+      return 0
+    fi
+  done
   file_time="$(stat -c %Y "$BUNDLE")"
   for image in "${BUNDLE_IMAGES[@]}"; do
     created="$(docker image inspect -f '{{.Created}}' "$image")"
@@ -254,7 +264,7 @@ main() {
   local start=$SECONDS target entry dir image
   local -a targets=("$@")
   if ((${#targets[@]} == 0)); then
-    targets=(debian server python mysql nginx gitserver gitprivate pebble bundle)
+    targets=(debian server python mysql nginx gitserver gitprivate pebble redis bundle)
   fi
 
   docker info >/dev/null 2>&1 ||
@@ -284,7 +294,7 @@ main() {
           image="${entry#* }"
         fi
       done
-      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql nginx gitserver gitprivate pebble bundle)"
+      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql nginx gitserver gitprivate pebble redis bundle fresh)"
       if wanted "$image"; then build_derived "$target" "$image"; fi
       ;;
     esac
