@@ -29,11 +29,12 @@ say() { printf '[fresh %s] %s\n' "$(date +%T)" "$*" | tee -a "$log"; }
 
 cleanup() {
   if [[ "${KEEP:-0}" == 1 ]]; then
-    say "kept: docker exec -it $name bash; remove with docker rm -f $name && docker volume rm $volume"
+    say "kept: docker exec -it $name bash; remove with docker rm -f $name && docker volume rm $volume && docker network rm $name-net"
     return
   fi
   docker rm -f "$name" >/dev/null 2>&1 || true
   docker volume rm "$volume" >/dev/null 2>&1 || true
+  docker network rm "$name-net" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -49,8 +50,13 @@ for var in PIP_CERT PIP_DEFAULT_TIMEOUT SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA
   fi
 done
 
-say "start $name (djstack/fresh:trixie: root, git, make, python3)"
-docker run --detach --name "$name" --hostname "$name" \
+# The fresh machine's network has this machine's uplink MTU (1400 on the
+# test machines), as a machine on the same network would.
+uplink=$(awk '$2 == "00000000" { print $1; exit }' /proc/net/route)
+mtu=$(cat "/sys/class/net/${uplink:-eth0}/mtu" 2>/dev/null || echo 1500)
+docker network create --opt "com.docker.network.driver.mtu=$mtu" "$name-net" >/dev/null
+say "start $name (djstack/fresh:trixie: root, git, make, python3; network MTU $mtu)"
+docker run --detach --name "$name" --hostname "$name" --network "$name-net" \
   --cap-add ALL --cap-drop SYS_RESOURCE \
   --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
   --security-opt systempaths=unconfined --cgroupns=host \
