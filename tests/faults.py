@@ -39,6 +39,10 @@ class Faults:
         self.failures = []
         self.env = dict(os.environ, ANSIBLE_FORCE_COLOR="false", ANSIBLE_NOCOLOR="true",
                         ANSIBLE_CONFIG=os.path.join(args.project, "ansible.cfg"),
+                        # molecule's inventory keeps no host keys
+                        # (UserKnownHostsFile=/dev/null); mitogen checks them
+                        # by Ansible's setting, not by the ssh options.
+                        ANSIBLE_HOST_KEY_CHECKING="False",
                         PYTHONUNBUFFERED="1")
         self.repo = os.path.join(args.work, "git", "app.git")
         self.migrations = {}  # path -> text of the migrations published so far
