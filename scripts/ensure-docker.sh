@@ -8,11 +8,17 @@ if docker info >/dev/null 2>&1; then
   exit 0
 fi
 
-if ! command -v dockerd >/dev/null 2>&1; then
-  echo "ensure-docker: installing docker.io"
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq docker.io >/dev/null
+  # Debian 13 ships the client in docker-cli, only a Recommends of docker.io
+  # (not installed where Recommends are off, as in minimal images).
+  pkgs=(docker.io)
+  if apt-cache show docker-cli >/dev/null 2>&1; then
+    pkgs+=(docker-cli)
+  fi
+  echo "ensure-docker: installing ${pkgs[*]}"
+  apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
