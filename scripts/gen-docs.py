@@ -27,18 +27,22 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Roles in the order deploy.yml applies them; the rest follow by name.
 ORDER = ["preflight", "deploy_lock", "fast_rerun", "trusted_ca", "firewall", "ssh_hardening",
          "unattended_upgrades", "docker_engine", "app_source", "django_image", "django_backup",
-         "acme_certificate", "django_stack"]
+         "acme_certificate", "django_stack", "django_fleet", "django_db", "django_lb"]
 # Inputs the playbooks wire from other roles' outputs: not for the inventory.
 WIRED = {
     "django_image": {"django_image_repository", "django_image_release", "django_image_source_dir",
-                     "django_image_work_dir", "django_image_project_module", "django_image_step_runner"},
+                     "django_image_work_dir", "django_image_project_module", "django_image_step_runner",
+                     "django_image_builder", "django_image_hosts"},
     "acme_certificate": {"acme_certificate_name", "acme_certificate_domains", "acme_certificate_webroot",
                          "acme_certificate_deploy_hook"},
     "django_backup": {"django_backup_name", "django_backup_stack_dir", "django_backup_restore_file"},
-    "django_stack": {"django_stack_release", "django_stack_backup_command"},
+    "django_stack": {"django_stack_release", "django_stack_backup_command", "django_stack_fleet_hosts",
+                     "django_stack_backup_host"},
+    "django_lb": {"django_lb_backends"},
     "deploy_lock": {"deploy_lock_name", "deploy_lock_step"},
     "fast_rerun": {"fast_rerun_roles", "fast_rerun_full_run"},
-    "preflight": {"preflight_validate_roles", "preflight_renamed_variables"},
+    "preflight": {"preflight_validate_roles", "preflight_renamed_variables", "preflight_validate_roles_db",
+                  "preflight_validate_roles_lb"},
 }
 BEGIN, END = "<!-- BEGIN_VARIABLES -->", "<!-- END_VARIABLES -->"
 
