@@ -51,6 +51,7 @@ lint: venv
 	ansible-lint
 	ansible-playbook deploy.yml -i inventory/sandbox --syntax-check
 	ansible-playbook deploy.yml -i inventory/example --syntax-check
+	ansible-playbook deploy.yml -i inventory/example-fleet --syntax-check
 	for p in playbooks/*.yml; do ansible-playbook $$p -i inventory/sandbox --syntax-check || exit 1; done
 	scripts/check-specs.py
 
