@@ -4,14 +4,14 @@
 #   make bench  rerun figures (median of 3), update / rollback under load on the sandbox (after make demo)
 #   make docs   regenerate the variable docs from the roles' argument specs
 #   make test-fresh  make demo on a fresh machine: a container with only root, git, make, python3
-#   make test-backup the backup scenario (offsite backups, disaster recovery, rotation), not yet in make test
+#   make molecule MOLECULE_SCENARIOS="backup fleet"   only these scenarios (no lint)
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh test-backup bench clean
+.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -63,9 +63,6 @@ test: lint molecule
 
 # Not part of `make test`: it builds every image and deploys once more inside
 # the fresh container (see TESTING.md for its time).
-test-backup: venv images
-	MOLECULE_SCENARIOS=backup scripts/molecule-all.sh
-
 test-fresh: engine
 	scripts/fresh-machine.sh
 
