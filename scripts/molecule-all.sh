@@ -16,8 +16,10 @@ mkdir -p "$logs"
 rm -f "$logs"/molecule-*.log "$logs"/faults.*
 jobs_max=${MOLECULE_JOBS:-3}
 # Longest first, so that the last ones to start are short.
+# backup and fleet pass whole but are not in the default list yet: with them
+# the suite took 100 min here (CI has 90); make test-all runs every one.
 # MOLECULE_SCENARIOS (space-separated) runs others, e.g. one scenario.
-read -r -a scenarios <<<"${MOLECULE_SCENARIOS:-faults default tutorial backup update}"
+read -r -a scenarios <<<"${MOLECULE_SCENARIOS:-faults default tutorial update}"
 for name in "${scenarios[@]}"; do
   [[ -f molecule/$name/molecule.yml ]] || { echo "no scenario molecule/$name" >&2; exit 2; }
 done
@@ -49,6 +51,20 @@ failed_tasks() {
     /^(fatal|failed): \[/ { n = 12; printf "--- %s: %s\n", scenario, task }
     n > 0 { print substr($0, 1, 400); n-- }'
 }
+
+# The slowest steps of a scenario, from profile_tasks' summaries (molecule
+# wraps them: "<task> -----" on one line, "  12.34s" on the next).
+slowest_steps() {
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ \?//' "$logs/molecule-$1.log" | awk '
+    / ---+$/ { task = $0; sub(/ ---+$/, "", task); next }
+    task != "" && /^ *[0-9.]+s$/ { t = $1; sub(/s$/, "", t); printf "%8.1f s  %s\n", t, task }
+    { task = "" }' | sort -nr | head -n 8
+}
+
+for name in "${scenarios[@]}"; do
+  echo "=== the slowest steps of the $name scenario"
+  slowest_steps "$name"
+done
 
 echo "=== the fault cases (faults scenario)"
 cat "$logs/faults.md" 2>/dev/null || echo "(no table: $logs/faults.md is missing)"
