@@ -10,7 +10,8 @@ task starts. Then:
   - a second rerun must report changed=0,
   - rollback.yml (in check mode) must pick the release that served before
     the last switch,
-  - and no request may have failed during the whole case.
+  - and no request may have failed while a run could touch what serves
+    (the cut run, the rerun, a real rollback).
 Also: two deploys started together, a build failure, and preflight
 refusals (a duplicated domain, a commit that does not exist).
 
@@ -156,7 +157,10 @@ class Faults:
         name = "%s-%s" % (case, sig.name.lower())
         commit = self.publish(name, files)
         before = self.health()["release"]
-        load = self.load_start(name)
+        # Under load: the cut run and the rerun that repairs it, and a real
+        # rollback. The changed=0 rerun and the rollback plan (check mode)
+        # run without it: they change nothing that serves (the recap says so).
+        loads, results = [self.load_start(name)], []
         try:
             rc, out, cut = self.play("deploy.yml", kill_at=kill_at, delay=delay, sig=sig, name=name + "-cut")
             self.check(name, cut, "the run never reached %r" % kill_at)
@@ -180,6 +184,11 @@ class Faults:
             self.check(name, runs == 1, "took %d reruns to converge" % runs)
             served = self.health()["release"]
             self.check(name, served == commit, "serves %s, not the new commit %s" % (served[:12], commit[:12]))
+            if "migrat" in case:
+                entries = self.host("grep", "-c", "^=== .* migrate:", "/srv/mysite/logs/migrate-%s.log" % commit[:12],
+                                    check=False).strip()
+                self.check(name, entries == "1", "migrate ran %s times for one release" % entries)
+            results.append(self.load_stop(loads.pop()))
             rc2, out2, _ = self.play("deploy.yml", name=name + "-noop")
             recap = self.recap_changed(out2)
             self.check(name, rc2 == 0 and recap and all(c == 0 and f == 0 for c, _, f in recap),
@@ -194,16 +203,16 @@ class Faults:
             if case == "drain" and (sig == signal.SIGKILL or self.args.signals == "alternate"):
                 # The case: a rollback right after a run cut after the
                 # switch must go back to the release that served before it.
+                loads.append(self.load_start(name + "-rollback"))
                 rc4, out4, _ = self.play("playbooks/rollback.yml", name=name + "-rollback")
                 back = self.health()["release"]
                 self.check(name, rc4 == 0 and back == before,
                            "rollback.yml serves %s, expected %s (rc %d)" % (back[:12], before[:12], rc4))
-            if "migrat" in case:
-                entries = self.host("grep", "-c", "^=== .* migrate:", "/srv/mysite/logs/migrate-%s.log" % commit[:12],
-                                    check=False).strip()
-                self.check(name, entries == "1", "migrate ran %s times for one release" % entries)
+                results.append(self.load_stop(loads.pop()))
         finally:
-            load_result = self.load_stop(load)
+            results.extend(self.load_stop(load) for load in loads)
+        load_result = {"failed": sum(r["failed"] for r in results), "sent": sum(r["sent"] for r in results),
+                       "first_failures": [f for r in results for f in r.get("first_failures", [])]}
         self.check(name, load_result["failed"] == 0,
                    "%d of %d requests failed: %s" % (load_result["failed"], load_result["sent"],
                                                      load_result.get("first_failures", [])[:3]))
