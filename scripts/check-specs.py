@@ -22,7 +22,12 @@ def main() -> int:
         if not spec_file.exists():
             problems.append(f"{role.name}: no meta/argument_specs.yml")
             continue
-        options = yaml.safe_load(spec_file.read_text())["argument_specs"]["main"].get("options", {})
+        # Every entry point's options (tasks_from: record, release, ...): a
+        # default in defaults/main.yml serves all of them.
+        options = {}
+        for entry in yaml.safe_load(spec_file.read_text())["argument_specs"].values():
+            for name, option in (entry.get("options") or {}).items():
+                options.setdefault(name, option)
         text = defaults_file.read_text() if defaults_file.exists() else ""
         defaults = yaml.safe_load(text) or {}
         for name, value in defaults.items():
