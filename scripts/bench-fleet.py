@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Fleet figures on the fleet scenario's test hosts (lb1, web1, web2, db1),
+beside the local sandbox's single host, the runs alternated so that they
+share the machine's load:
+
+  no-op      deploy.yml with nothing new (changed=0), the fleet vs the sandbox:
+             the median of N runs each and their ratio (goal <= 1.5x)
+  throughput closed-loop GETs of the home page from lb1, at the same
+             concurrency, through HAProxy (lb1's address) and straight to
+             web1's nginx (open to lb1 only): requests/s and latency
+
+Needs a converged fleet and the sandbox:
+  molecule converge -s fleet && make demo
+  scripts/bench-fleet.py [--runs 3] [--inventory <molecule's fleet inventory>]
+Prints a table and saves build/bench/fleet.json. Test hosts and loopback only.
+"""
+import argparse
+import glob
+import json
+import os
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "bench"
+
+
+def find_inventory() -> str:
+    found = sorted(glob.glob(os.path.expanduser("~/.ansible/tmp/molecule.*.fleet/inventory")), key=os.path.getmtime)
+    if not found:
+        sys.exit("No fleet scenario inventory found: run `molecule converge -s fleet` first, or pass --inventory.")
+    return found[-1]
+
+
+def deploy(inventory: str) -> dict:
+    start = time.monotonic()
+    run = subprocess.run(["ansible-playbook", "-i", inventory, "deploy.yml"], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    wall = round(time.monotonic() - start, 1)
+    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+).*?failed=(\d+)", run.stdout, re.MULTILINE)
+    return {"rc": run.returncode, "wall_s": wall, "hosts": len(recap),
+            "tasks_ok": sum(int(ok) for _, ok, _, _ in recap),
+            "changed": sum(int(c) for _, _, c, _ in recap), "failed": sum(int(f) for _, _, _, f in recap)}
+
+
+def throughput(inventory: str, lb: str, url: str, domain: str, concurrency: int, seconds: int) -> dict:
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    run = subprocess.run(
+        ["ansible", lb, "-i", inventory, "-m", "ansible.builtin.script",
+         "-a", f"cmd='{ROOT}/tests/throughput.py --url {url} --host {domain} "
+               f"--concurrency {concurrency} --seconds {seconds}' executable=python3"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+    result = json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"][lb]
+    if result.get("rc", 1) != 0:
+        sys.exit(f"throughput on {lb} failed: {result.get('stderr') or result.get('msg')}")
+    return json.loads(result["stdout"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="no-op runs of each (default 3)")
+    parser.add_argument("--inventory", help="the fleet's inventory (default: molecule's fleet scenario)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--no-sandbox", action="store_true", help="time the fleet only")
+    args = parser.parse_args()
+    inventory = args.inventory or find_inventory()
+
+    listing = json.loads(subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
+                                        stdout=subprocess.PIPE, text=True, check=True).stdout)
+    hostvars = listing["_meta"]["hostvars"]
+    lb, web1 = listing["django_lb"]["hosts"][0], listing["django"]["hosts"][0]
+    domain = hostvars[web1]["django_stack_domains"][0]
+
+    noop = {"fleet": [], "single": []}
+    for round_no in range(1, args.runs + 1):
+        for name, inv in (("fleet", inventory), ("single", None if args.no_sandbox else "inventory/sandbox")):
+            if inv is None:
+                continue
+            figure = deploy(inv)
+            print(f"round {round_no} {name}: {figure}", flush=True)
+            if figure["rc"] != 0 or figure["changed"] != 0:
+                sys.exit(f"the {name} no-op run did not end with changed=0: {figure}")
+            noop[name].append(figure)
+
+    through = {
+        "lb": throughput(inventory, lb, f"http://{hostvars[lb]['ansible_host']}/", domain, args.concurrency, args.seconds),
+        "web1_nginx": throughput(inventory, lb, f"http://{hostvars[web1]['ansible_host']}/", domain,
+                                 args.concurrency, args.seconds),
+    }
+
+    med = {name: statistics.median(f["wall_s"] for f in runs) for name, runs in noop.items() if runs}
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average": os.getloadavg(),
+        "noop_median_s": med,
+        "noop_ratio_fleet_vs_single": round(med["fleet"] / med["single"], 2) if "single" in med else None,
+        "noop_runs": noop,
+        "throughput": through,
+        "throughput_ratio_lb_vs_web1": round(through["lb"]["rps"] / through["web1_nginx"]["rps"], 2),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "fleet.json").write_text(json.dumps(result, indent=2) + "\n")
+
+    print(f"\n{'figure':<48} {'value':>12}")
+    print(f"{'no-op rerun, fleet (4 hosts), median':<48} {med['fleet']:>10.1f} s")
+    if "single" in med:
+        print(f"{'no-op rerun, sandbox (1 host), median':<48} {med['single']:>10.1f} s")
+        print(f"{'fleet / single (goal <= 1.5)':<48} {result['noop_ratio_fleet_vs_single']:>12}")
+    for name, figure in through.items():
+        print(f"{'requests/s from lb1 via ' + name + f' (c={args.concurrency})':<48} {figure['rps']:>12}"
+              f"  p99 {figure['p99_ms']} ms, errors {figure['errors']}")
+    print(f"saved {OUT / 'fleet.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
