@@ -51,8 +51,8 @@ def throughput(inventory: str, lb: str, url: str, domain: str, concurrency: int,
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
     run = subprocess.run(
         ["ansible", lb, "-i", inventory, "-m", "ansible.builtin.script",
-         "-a", f"cmd='{ROOT}/tests/throughput.py --url {url} --host {domain} "
-               f"--concurrency {concurrency} --seconds {seconds}' executable=python3"],
+         "-a", f"{ROOT}/tests/throughput.py --url {url} --host {domain} "
+               f"--concurrency {concurrency} --seconds {seconds} executable=python3"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
     result = json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"][lb]
     if result.get("rc", 1) != 0:
