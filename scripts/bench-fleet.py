@@ -36,9 +36,19 @@ def find_inventory() -> str:
     return found[-1]
 
 
+def test_host_env(inventory: str) -> dict:
+    """The environment molecule gives its test hosts' inventory: its lookups
+    read the scenario's directory, and the hosts' keys change with every
+    create (the sandbox keeps its own known_hosts)."""
+    if "inventory/sandbox" in inventory:
+        return dict(os.environ)
+    return dict(os.environ, MOLECULE_EPHEMERAL_DIRECTORY=str(pathlib.Path(inventory).parent),
+                ANSIBLE_HOST_KEY_CHECKING="False")
+
+
 def deploy(inventory: str) -> dict:
     start = time.monotonic()
-    run = subprocess.run(["ansible-playbook", "-i", inventory, "deploy.yml"], cwd=ROOT,
+    run = subprocess.run(["ansible-playbook", "-i", inventory, "deploy.yml"], cwd=ROOT, env=test_host_env(inventory),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     wall = round(time.monotonic() - start, 1)
     recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+).*?failed=(\d+)", run.stdout, re.MULTILINE)
@@ -48,7 +58,7 @@ def deploy(inventory: str) -> dict:
 
 
 def throughput(inventory: str, lb: str, url: str, domain: str, concurrency: int, seconds: int) -> dict:
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    env = dict(test_host_env(inventory), ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
     run = subprocess.run(
         ["ansible", lb, "-i", inventory, "-m", "ansible.builtin.script",
          "-a", f"{ROOT}/tests/throughput.py --url {url} --host {domain} "
@@ -70,7 +80,7 @@ def main() -> int:
     args = parser.parse_args()
     inventory = args.inventory or find_inventory()
 
-    listing = json.loads(subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
+    listing = json.loads(subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT, env=test_host_env(inventory),
                                         stdout=subprocess.PIPE, text=True, check=True).stdout)
     hostvars = listing["_meta"]["hostvars"]
     lb, web1 = listing["django_lb"]["hosts"][0], listing["django"]["hosts"][0]
