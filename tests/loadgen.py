@@ -56,6 +56,14 @@ def main() -> int:
     target = urllib.parse.urlsplit(args.url).hostname
     if not allowed(target):
         parser.error(f"{target} is neither loopback nor a local test container")
+    # The caller creates the stop file once it is done; one that exists now
+    # was left by an earlier, interrupted run (molecule prunes its directory
+    # only when a test ends), and would stop this run after one request.
+    if args.stop_file:
+        try:
+            os.unlink(args.stop_file)
+        except FileNotFoundError:
+            pass
 
     lock = threading.Lock()
     latencies, failures, statuses = [], [], {}
