@@ -5,14 +5,13 @@
 #   make docs   regenerate the variable docs from the roles' argument specs
 #   make test-fresh  make demo on a fresh machine: a container with only root, git, make, python3
 #   make molecule MOLECULE_SCENARIOS="backup fleet"   only these scenarios (no lint)
-#   make test-all    lint + every scenario, backup and fleet too (over CI's time budget today)
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh test-all bench clean
+.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh bench clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -61,9 +60,6 @@ molecule: venv images
 	scripts/molecule-all.sh
 
 test: lint molecule
-
-test-all: lint venv images
-	MOLECULE_SCENARIOS="faults fleet default tutorial backup update" scripts/molecule-all.sh
 
 # Not part of `make test`: it builds every image and deploys once more inside
 # the fresh container (see TESTING.md for its time).
