@@ -59,7 +59,10 @@ lint: venv
 molecule: venv images
 	scripts/molecule-all.sh
 
-test: lint molecule
+# The lint runs beside the scenarios (it needs only the venv): the 2 cores
+# are busy with the scenarios anyway, and it ends long before them.
+test:
+	$(MAKE) --no-print-directory -j2 lint molecule
 
 # Not part of `make test`: it builds every image and deploys once more inside
 # the fresh container (see TESTING.md for its time).
