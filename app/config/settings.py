@@ -97,6 +97,22 @@ TEMPLATES = [
 
 # --- Database ----------------------------------------------------------------
 # Without DJANGO_DB_HOST a local SQLite file is used (development and tests).
+# DJANGO_DB_TLS=required encrypts the connection (the server's certificate is
+# not checked); DJANGO_DB_CA names a CA file that the server's certificate
+# must chain to, with its name or address matching DJANGO_DB_HOST.
+
+
+def db_tls_options():
+    """mysqlclient's TLS options for DJANGO_DB_TLS and DJANGO_DB_CA."""
+    if env("DJANGO_DB_CA"):
+        return {"ssl": {"ca": env("DJANGO_DB_CA")}, "ssl_mode": "VERIFY_IDENTITY"}
+    mode = env("DJANGO_DB_TLS", "off").lower()
+    if mode == "required":
+        return {"ssl_mode": "REQUIRED"}
+    if mode != "off":
+        raise ImproperlyConfigured(f"DJANGO_DB_TLS must be 'required' or 'off', not {mode!r}.")
+    return {}
+
 
 DB_HOST = env("DJANGO_DB_HOST")
 if DB_HOST:
@@ -111,7 +127,7 @@ if DB_HOST:
             "NAME": env("DJANGO_DB_NAME"),
             "USER": env("DJANGO_DB_USER"),
             "PASSWORD": os.environ.get("DJANGO_DB_PASSWORD", ""),
-            "OPTIONS": {"charset": "utf8mb4"},
+            "OPTIONS": {"charset": "utf8mb4", **db_tls_options()},
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
@@ -154,8 +170,38 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", "/srv/media")
 
+# Uploads go to MEDIA_ROOT (DJANGO_MEDIA_STORAGE=local, a volume nginx serves)
+# or to an S3-compatible bucket (s3, through django-storages): the way for
+# several web hosts to share them. Credentials come from the environment
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the host's instance role.
+MEDIA_STORAGE = env("DJANGO_MEDIA_STORAGE", "local").lower()
+if MEDIA_STORAGE == "s3":
+    if not env("DJANGO_S3_BUCKET"):
+        raise ImproperlyConfigured("DJANGO_S3_BUCKET must be set when DJANGO_MEDIA_STORAGE is s3.")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("DJANGO_S3_BUCKET"),
+            "endpoint_url": env("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": env("DJANGO_S3_REGION") or None,
+            "location": env("DJANGO_S3_LOCATION"),
+            "custom_domain": env("DJANGO_S3_CUSTOM_DOMAIN") or None,
+            # Private objects, reached through signed URLs (unless a public
+            # custom domain such as a CDN serves them); never overwritten.
+            "default_acl": None,
+            "querystring_auth": not env("DJANGO_S3_CUSTOM_DOMAIN"),
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE in {"local", "none"}:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(
+        f"DJANGO_MEDIA_STORAGE must be 'local', 's3' or 'none', not {MEDIA_STORAGE!r}."
+    )
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
