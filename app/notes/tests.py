@@ -10,6 +10,8 @@ from unittest import mock
 from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError, connection
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 
 from .models import Note
@@ -129,6 +131,45 @@ class NotesTests(CollectedStaticTestCase):
         self.assertFalse(Note.objects.exists())
 
 
+class UploadTests(CollectedStaticTestCase):
+    def setUp(self):
+        media_root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media_root)
+        media_override = override_settings(MEDIA_ROOT=media_root)
+        media_override.enable()
+        self.addCleanup(media_override.disable)
+
+    def test_list_shows_form(self):
+        response = self.client.get("/notes/uploads/")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'enctype="multipart/form-data"')
+        self.assertContains(response, "No uploads yet.")
+
+    def test_upload_is_stored_and_linked(self):
+        upload = SimpleUploadedFile("hello world.txt", b"hello")
+        response = self.client.post("/notes/uploads/", {"file": upload})
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(response["Location"], "/notes/uploads/")
+        self.assertEqual(default_storage.open("uploads/hello_world.txt").read(), b"hello")
+        self.assertContains(
+            self.client.get("/notes/uploads/"),
+            '<a href="/media/uploads/hello_world.txt">hello_world.txt</a>',
+            html=True,
+        )
+
+    def test_same_name_is_not_overwritten(self):
+        for content in (b"one", b"two"):
+            self.client.post("/notes/uploads/", {"file": SimpleUploadedFile("a.txt", content)})
+        names = default_storage.listdir("uploads")[1]
+        self.assertEqual(len(names), 2)
+
+    def test_large_file_is_rejected(self):
+        upload = SimpleUploadedFile("big.bin", b"x" * (1024 * 1024 + 1))
+        with self.assertLogs("django.request", "WARNING"):
+            response = self.client.post("/notes/uploads/", {"file": upload})
+        self.assertContains(response, "Files up to 1 MiB only.", status_code=400)
+
+
 class NotFoundTests(TestCase):
     def test_plain_404(self):
         self.assertFalse(settings.DEBUG)
@@ -151,7 +192,7 @@ class SettingsTests(SimpleTestCase):
         code = (
             "import json, config.settings as s; "
             "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
-            "'db': s.DATABASES['default'], 'ssl_header': "
+            "'db': s.DATABASES['default'], 'storage': s.STORAGES['default'], 'ssl_header': "
             "getattr(s, 'SECURE_PROXY_SSL_HEADER', None)}, default=str))"
         )
         return subprocess.run(
@@ -192,3 +233,33 @@ class SettingsTests(SimpleTestCase):
         self.assertEqual(loaded["db"]["PORT"], "3306")
         self.assertEqual(loaded["db"]["OPTIONS"], {"charset": "utf8mb4"})
         self.assertEqual(loaded["ssl_header"], ["HTTP_X_FORWARDED_PROTO", "https"])
+
+    def test_database_tls(self):
+        base = dict(DJANGO_SECRET_KEY="x", DJANGO_DB_HOST="db", DJANGO_DB_NAME="app", DJANGO_DB_USER="app")
+        required = json.loads(self.load_settings(**base, DJANGO_DB_TLS="required").stdout)
+        self.assertEqual(required["db"]["OPTIONS"], {"charset": "utf8mb4", "ssl_mode": "REQUIRED"})
+        verified = json.loads(self.load_settings(**base, DJANGO_DB_CA="/run/ca.pem").stdout)
+        self.assertEqual(
+            verified["db"]["OPTIONS"],
+            {"charset": "utf8mb4", "ssl": {"ca": "/run/ca.pem"}, "ssl_mode": "VERIFY_IDENTITY"},
+        )
+        result = self.load_settings(**base, DJANGO_DB_TLS="maybe")
+        self.assertIn("DJANGO_DB_TLS must be 'required' or 'off'", result.stderr)
+
+    def test_s3_media(self):
+        loaded = json.loads(
+            self.load_settings(
+                DJANGO_SECRET_KEY="x",
+                DJANGO_MEDIA_STORAGE="s3",
+                DJANGO_S3_BUCKET="media",
+                DJANGO_S3_ENDPOINT_URL="http://s3.test:5000",
+            ).stdout
+        )
+        self.assertEqual(loaded["storage"]["BACKEND"], "storages.backends.s3.S3Storage")
+        options = loaded["storage"]["OPTIONS"]
+        self.assertEqual(options["bucket_name"], "media")
+        self.assertEqual(options["endpoint_url"], "http://s3.test:5000")
+        self.assertTrue(options["querystring_auth"])
+        self.assertFalse(options["file_overwrite"])
+        result = self.load_settings(DJANGO_SECRET_KEY="x", DJANGO_MEDIA_STORAGE="s3")
+        self.assertIn("DJANGO_S3_BUCKET must be set", result.stderr)
