@@ -39,7 +39,7 @@ WIRED = {
     "django_stack": {"django_stack_release", "django_stack_backup_command", "django_stack_fleet_hosts",
                      "django_stack_backup_host"},
     "django_lb": {"django_lb_backends"},
-    "deploy_lock": {"deploy_lock_name", "deploy_lock_step"},
+    "deploy_lock": {"deploy_lock_name", "deploy_lock_step", "deploy_lock_hosts"},
     "fast_rerun": {"fast_rerun_roles", "fast_rerun_full_run"},
     "preflight": {"preflight_validate_roles", "preflight_renamed_variables", "preflight_validate_roles_db",
                   "preflight_validate_roles_lb"},
