@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages that `make demo` and `make test` need on the
 # machine that runs them, when they are missing: debootstrap (the test images'
-# base), the SSH client (Ansible's connection), git, and python3-venv (the
-# controller's venv). Safe to run any number of times; needs root only when
+# base), the SSH client (Ansible's connection), git, zstd (the test images'
+# archive) and python3-venv (the controller's venv). Safe to run any number of times; needs root only when
 # something is missing.
 set -euo pipefail
 
 need=()
-for probe in debootstrap:debootstrap ssh:openssh-client ssh-keyscan:openssh-client git:git; do
+for probe in debootstrap:debootstrap ssh:openssh-client ssh-keyscan:openssh-client git:git zstd:zstd; do
   command -v "${probe%%:*}" >/dev/null 2>&1 || need+=("${probe##*:}")
 done
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)

@@ -17,7 +17,7 @@
 #                            (default /usr/local/share/ca-certificates)
 #   DEBIAN_MIRROR=URL        default http://deb.debian.org/debian
 #   DEBIAN_SECURITY_MIRROR=URL  default http://deb.debian.org/debian-security
-#   OUT_DIR=DIR              where stack-images.tar goes (default <repo>/build/images)
+#   OUT_DIR=DIR              where stack-images.tar.zst goes (default <repo>/build/images)
 #
 # Needs: a running Docker engine; root and debootstrap for the base image.
 set -euo pipefail
@@ -50,7 +50,9 @@ readonly DERIVED=(
 # Images the stack (compose) needs, saved into one archive so that the shared
 # base layer is stored once.
 readonly BUNDLE_IMAGES=(djstack/python:3.13-slim djstack/mysql:8.4 djstack/nginx:stable djstack/redis:8)
-readonly BUNDLE="$OUT_DIR/stack-images.tar"
+# zstd-compressed (a third of the size: the sandbox's copy over SSH takes a
+# third of the time); the Docker engine's load reads it as it is.
+readonly BUNDLE="$OUT_DIR/stack-images.tar.zst"
 
 workdir=""
 
@@ -221,13 +223,13 @@ build_derived() {
   log "built $image in $((SECONDS - start)) s"
 }
 
-# ---- build/images/stack-images.tar --------------------------------------------
+# ---- build/images/stack-images.tar.zst ----------------------------------------
 bundle_stale() {
   local image created file_time
   [[ "$FORCE" == 1 || ! -f "$BUNDLE" ]] && return 0
   # An archive written before an image joined the list lacks it.
   for image in "${BUNDLE_IMAGES[@]}"; do
-    if ! tar -xOf "$BUNDLE" manifest.json | grep -qF "\"$image\""; then
+    if ! zstd -dcq "$BUNDLE" | tar -xOf - manifest.json | grep -qF "\"$image\""; then
       log "$BUNDLE does not hold $image"
       return 0
     fi
@@ -251,9 +253,11 @@ save_bundle() {
   if bundle_stale; then
     mkdir -p "$OUT_DIR"
     log "docker save ${BUNDLE_IMAGES[*]} -> $BUNDLE"
-    docker save -o "$BUNDLE.tmp" "${BUNDLE_IMAGES[@]}"
+    docker save "${BUNDLE_IMAGES[@]}" | zstd -q -1 -T0 -o "$BUNDLE.tmp" -f
     chmod 0644 "$BUNDLE.tmp"
     mv -f "$BUNDLE.tmp" "$BUNDLE"
+    # The uncompressed archive of earlier versions.
+    rm -f "$OUT_DIR/stack-images.tar"
     log "saved in $((SECONDS - start)) s"
   else
     log "skip $BUNDLE: up to date (FORCE=1 rewrites)"
