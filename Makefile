@@ -2,6 +2,7 @@
 #   make demo   deploy app/ to a local sandbox server and print its URL
 #   make test   lint + every molecule scenario (what CI runs)
 #   make bench  rerun figures (median of 3), update / rollback under load on the sandbox (after make demo)
+#   make bench-fleet  the fleet's no-op, update and throughput against the sandbox's (converges the fleet scenario)
 #   make docs   regenerate the variable docs from the roles' argument specs
 #   make test-fresh  make demo on a fresh machine: a container with only root, git, make, python3
 #   make molecule MOLECULE_SCENARIOS="backup fleet"   only these scenarios (no lint)
@@ -11,7 +12,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh bench clean
+.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh bench bench-fleet clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -72,6 +73,12 @@ test-fresh: engine
 bench: venv
 	scripts/bench-rerun.py
 	scripts/bench-update.py
+
+# The fleet scenario's hosts stay up afterwards (molecule destroy -s fleet
+# removes them).
+bench-fleet: venv images
+	molecule converge -s fleet
+	scripts/bench-fleet.py
 
 clean: sandbox-down
 	rm -rf build
