@@ -225,11 +225,14 @@ build_derived() {
 
 # ---- build/images/stack-images.tar.zst ----------------------------------------
 bundle_stale() {
-  local image created file_time
+  local image created file_time manifest
   [[ "$FORCE" == 1 || ! -f "$BUNDLE" ]] && return 0
-  # An archive written before an image joined the list lacks it.
+  # An archive written before an image joined the list lacks it. The
+  # manifest is read once (the whole archive is decompressed to find it); an
+  # unreadable archive is written again.
+  manifest="$(zstd -dcq "$BUNDLE" | tar -xOf - manifest.json)" || manifest=""
   for image in "${BUNDLE_IMAGES[@]}"; do
-    if ! zstd -dcq "$BUNDLE" | tar -xOf - manifest.json | grep -qF "\"$image\""; then
+    if ! grep -qF "\"$image\"" <<<"$manifest"; then
       log "$BUNDLE does not hold $image"
       return 0
     fi
