@@ -268,43 +268,8 @@ save_bundle() {
   log "$BUNDLE: $(human_size "$(stat -c %s "$BUNDLE")")"
 }
 
-# The image a Dockerfile directory builds ("" if none).
-derived_image() {
-  local entry
-  for entry in "${DERIVED[@]}"; do
-    if [[ "${entry%% *}" == "$1" ]]; then
-      printf '%s\n' "${entry#* }"
-    fi
-  done
-}
-
-# The image a Dockerfile directory builds FROM.
-derived_base() {
-  sed -n 's/^FROM[[:space:]]\+\([^[:space:]]\+\).*/\1/p' "$here/$1/Dockerfile" | head -n 1
-}
-
-# Build the given Dockerfile directories at the same time; each one's output
-# is printed when it ends. Fails if any failed.
-build_wave() {
-  local target failed=0
-  local -A pid_of=()
-  (($# > 0)) || return 0
-  for target in "$@"; do
-    build_derived "$target" "$(derived_image "$target")" >"$OUT_DIR/.build-$target.log" 2>&1 &
-    pid_of[$target]=$!
-  done
-  for target in "$@"; do
-    if ! wait "${pid_of[$target]}"; then
-      failed=1
-    fi
-    cat "$OUT_DIR/.build-$target.log"
-    rm -f "$OUT_DIR/.build-$target.log"
-  done
-  ((failed == 0)) || die "a docker build failed (its output is above)"
-}
-
 main() {
-  local start=$SECONDS target image
+  local start=$SECONDS target entry dir image
   local -a targets=("$@")
   if ((${#targets[@]} == 0)); then
     targets=(debian server python mysql nginx gitserver gitprivate pebble registry redis bundle)
@@ -321,32 +286,26 @@ main() {
     flock 9
   fi
 
-  # The Dockerfile images build in parallel (each downloads its packages),
-  # in waves: those FROM the base, then those FROM another derived image.
-  local -a wave1=() wave2=()
   for target in "${targets[@]}"; do
     case "$target" in
     debian)
       if wanted "$BASE_IMAGE"; then build_base; fi
       ;;
-    bundle) ;;
+    bundle)
+      save_bundle
+      ;;
     *)
-      image="$(derived_image "$target")"
-      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql nginx gitserver gitprivate pebble registry redis bundle fresh)"
-      if wanted "$image"; then
-        if [[ "$(derived_base "$target")" == "$BASE_IMAGE" ]]; then
-          wave1+=("$target")
-        else
-          wave2+=("$target")
+      image=""
+      for entry in "${DERIVED[@]}"; do
+        dir="${entry%% *}"
+        if [[ "$dir" == "$target" ]]; then
+          image="${entry#* }"
         fi
-      fi
+      done
+      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql nginx gitserver gitprivate pebble registry redis bundle fresh)"
+      if wanted "$image"; then build_derived "$target" "$image"; fi
       ;;
     esac
-  done
-  build_wave "${wave1[@]}"
-  build_wave "${wave2[@]}"
-  for target in "${targets[@]}"; do
-    if [[ "$target" == bundle ]]; then save_bundle; fi
   done
 
   log "images:"
