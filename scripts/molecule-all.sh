@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
 # Run every molecule scenario (what `make test` and CI run), at most
-# MOLECULE_JOBS (default 3) at a time, longest first. The first (the longest)
-# sets the end time and the 2 cores are saturated, so the others run at a
-# lower CPU priority (MOLECULE_NICE, default 10; 0 turns it off) and give
-# way to it: they fill the CPU it leaves. Each scenario has its
+# MOLECULE_JOBS (default 3) at a time, longest first. Each scenario has its
 # own containers, test network and git host (DJSTACK_TEST_PREFIX or its own
 # platform names), so they cannot disturb each other; more than three at a
 # time only slows each one down on 2 cores.
@@ -21,7 +18,6 @@ jobs_max=${MOLECULE_JOBS:-3}
 # Longest first, so that the last ones to start are short.
 # MOLECULE_SCENARIOS (space-separated) runs others, e.g. one scenario.
 read -r -a scenarios <<<"${MOLECULE_SCENARIOS:-fleet backup faults default tutorial}"
-niceness=${MOLECULE_NICE:-10}
 for name in "${scenarios[@]}"; do
   [[ -f molecule/$name/molecule.yml ]] || { echo "no scenario molecule/$name" >&2; exit 2; }
 done
@@ -37,9 +33,7 @@ for name in "${scenarios[@]}"; do
   echo "=== $(date +%T) molecule test -s $name"
   began[$name]=$SECONDS
   (
-    prio=()
-    [[ $name == "${scenarios[0]}" ]] || prio=(nice -n "$niceness")
-    "${prio[@]}" molecule test -s "$name" >"$logs/molecule-$name.log" 2>&1
+    molecule test -s "$name" >"$logs/molecule-$name.log" 2>&1
     echo $? >"$logs/molecule-$name.rc"
     echo "=== $(date +%T) $name done (rc $(cat "$logs/molecule-$name.rc"), $((SECONDS - ${began[$name]})) s)"
   ) &
