@@ -170,6 +170,62 @@ class UploadTests(CollectedStaticTestCase):
         self.assertContains(response, "Files up to 1 MiB only.", status_code=400)
 
 
+class ProbeTests(TestCase):
+    """/notes/probe/: the page load tests use, since it reads and writes rows."""
+
+    def setUp(self):
+        media_root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media_root)
+        media_override = override_settings(MEDIA_ROOT=media_root)
+        media_override.enable()
+        self.addCleanup(media_override.disable)
+
+    @override_settings(APP_RELEASE="abc123")
+    def test_get_reads_notes(self):
+        first = Note.objects.create(text="one")
+        second = Note.objects.create(text="two")
+        response = self.client.get("/notes/probe/")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Cache-Control"], "no-store")
+        self.assertEqual(
+            response.json(), {"release": "abc123", "notes": 2, "latest": [second.pk, first.pk]}
+        )
+
+    def test_post_writes_a_note_without_csrf_token(self):
+        client = Client(enforce_csrf_checks=True)
+        response = client.post("/notes/probe/", {"text": "from load"})
+        self.assertEqual(response.status_code, 201)
+        note = Note.objects.get()
+        self.assertEqual(note.text, "from load")
+        self.assertEqual(response.json()["id"], note.pk)
+
+    def test_post_default_text_and_invalid_text(self):
+        self.assertEqual(self.client.post("/notes/probe/").status_code, 201)
+        self.assertEqual(Note.objects.get().text, "probe")
+        response = self.client.post("/notes/probe/", {"text": "x" * 201})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(Note.objects.count(), 1)
+
+    def test_reads_an_upload(self):
+        default_storage.save("uploads/a.txt", SimpleUploadedFile("a.txt", b"hello"))
+        body = self.client.get("/notes/probe/", {"upload": "a.txt"}).json()
+        self.assertEqual(
+            body["upload_sha256"],
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+        )
+        self.assertEqual(self.client.get("/notes/probe/", {"upload": "b.txt"}).status_code, 404)
+
+    def test_database_error_is_a_500(self):
+        error = OperationalError("gone")
+        client = Client(raise_request_exception=False)
+        with (
+            mock.patch.object(Note.objects, "count", side_effect=error),
+            self.assertLogs("django.request", "ERROR"),
+        ):
+            response = client.get("/notes/probe/")
+        self.assertEqual(response.status_code, 500)
+
+
 class NotFoundTests(TestCase):
     def test_plain_404(self):
         self.assertFalse(settings.DEBUG)

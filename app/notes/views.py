@@ -1,15 +1,19 @@
+import hashlib
+
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import get_valid_filename
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .forms import NoteForm, UploadForm
 from .models import Note
 
 NOTES_SHOWN = 100
+PROBE_NOTES = 20
 UPLOADS_DIR = "uploads"
 
 
@@ -70,3 +74,42 @@ def upload_list(request):
     ]
     context = {"form": form, "files": files}
     return render(request, "notes/upload_list.html", context, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def probe(request):
+    """A page that uses the database on every request: what load tests measure.
+
+    GET reads the latest notes (every column of the model, as the list page
+    does) and, with ``?upload=NAME``, an uploaded file's sha256 from the
+    default storage; POST adds a note. Both answer JSON tagged with the
+    release that served them. No CSRF token: it changes nothing a cookie or
+    session protects, and anyone may already add a note on /notes/.
+    """
+    if request.method == "POST":
+        form = NoteForm({"text": request.POST.get("text", "probe")})
+        if not form.is_valid():
+            return JsonResponse({"release": settings.APP_RELEASE, "errors": form.errors}, status=400)
+        note = form.save()
+        return JsonResponse({"release": settings.APP_RELEASE, "id": note.pk}, status=201)
+
+    latest = list(Note.objects.all()[:PROBE_NOTES])
+    body = {
+        "release": settings.APP_RELEASE,
+        "notes": Note.objects.count(),
+        "latest": [note.pk for note in latest],
+    }
+    name = request.GET.get("upload")
+    if name is not None:
+        path = f"{UPLOADS_DIR}/{get_valid_filename(name)}"
+        if not default_storage.exists(path):
+            return JsonResponse({"release": settings.APP_RELEASE, "upload": "missing"}, status=404)
+        digest = hashlib.sha256()
+        with default_storage.open(path, "rb") as upload:
+            for chunk in iter(lambda: upload.read(65536), b""):
+                digest.update(chunk)
+        body["upload_sha256"] = digest.hexdigest()
+    response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    return response
