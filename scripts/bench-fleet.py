@@ -80,7 +80,7 @@ def throughput(inventory: str, lb: str, url: str, domain: str, concurrency: int,
         ["ansible", lb, "-i", inventory, "-m", "ansible.builtin.script",
          "-a", f"{ROOT}/tests/throughput.py --url {url} --host {domain}{insecure} "
                f"--concurrency {concurrency} --seconds {seconds} executable=python3"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     result = json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"][lb]
     if result.get("rc", 1) != 0:
         sys.exit(f"throughput on {lb} failed: {result.get('stderr') or result.get('msg')}")
@@ -98,8 +98,9 @@ def main() -> int:
     args = parser.parse_args()
     inventory = args.inventory or find_inventory()
 
-    listing = json.loads(subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT, env=test_host_env(inventory),
-                                        stdout=subprocess.PIPE, text=True, check=True).stdout)
+    listing = json.loads(subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
+                                        env=test_host_env(inventory), stdout=subprocess.PIPE, text=True,
+                                        check=True).stdout)
     hostvars = listing["_meta"]["hostvars"]
     lb, web1 = listing["django_lb"]["hosts"][0], listing["django"]["hosts"][0]
     domain = hostvars[web1]["django_stack_domains"][0]

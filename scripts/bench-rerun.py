@@ -71,8 +71,8 @@ def main() -> int:
         for name, (env, extra) in VARIANTS.items():
             figure = run(PLAYBOOK + extra, env)
             noop[name].append(figure)
-            print(f"round {round_no + 1} no-op {name:<12} {figure['wall_s']:>6} s changed={figure['changed']} rc={figure['rc']}",
-                  flush=True)
+            print(f"round {round_no + 1} no-op {name:<12} {figure['wall_s']:>6} s "
+                  f"changed={figure['changed']} rc={figure['rc']}", flush=True)
         if not args.skip_update:
             for name in updates:
                 env, _ = VARIANTS[name]

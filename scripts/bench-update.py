@@ -80,7 +80,8 @@ def main() -> int:
     new = publish("update")
     figures.append(under_load("update", playbook + ["deploy.yml"], new))
     figures.append(under_load("noop-rerun", playbook + ["deploy.yml"]))
-    figures.append(under_load("rollback", playbook + ["playbooks/rollback.yml", "-e", f"rollback_release={before[:12]}"],
+    figures.append(under_load("rollback",
+                              playbook + ["playbooks/rollback.yml", "-e", f"rollback_release={before[:12]}"],
                               before))
     slot = json.loads(subprocess.run(SSH + ["sudo", "cat", "/srv/mysite/releases.json"], check=True,
                                      capture_output=True, text=True).stdout)["current"]

@@ -14,7 +14,6 @@
 """
 import argparse
 import difflib
-import os
 import pathlib
 import shutil
 import subprocess
@@ -64,7 +63,9 @@ def default(option):
         return "`%s`" % {str: '""', list: "[]", dict: "{}"}[type(value)]
     if isinstance(value, bool):
         return "`%s`" % str(value).lower()
-    return "`%s`" % cell(value if not isinstance(value, (list, dict)) else yaml.safe_dump(value, default_flow_style=True).strip())
+    if isinstance(value, (list, dict)):
+        value = yaml.safe_dump(value, default_flow_style=True).strip()
+    return "`%s`" % cell(value)
 
 
 def variables_table(root):

@@ -1,0 +1,44 @@
+"""Shared helpers of the fast test layer (make unit).
+
+The programs that run on the hosts are tested as programs: each test runs
+the file from the repository with the controller's python3, against a temp
+directory, with a timeout so that a lock that is never given back fails the
+test instead of hanging `make test`.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# A test's subprocess that runs longer than this has hung.
+TIMEOUT = 10
+
+
+def run(argv, env=None, timeout=TIMEOUT, **kwargs):
+    """Run argv (text mode, output captured) and return the CompletedProcess."""
+    return subprocess.run(argv, env=env, timeout=timeout, capture_output=True, text=True, check=False, **kwargs)
+
+
+def last_json(stdout):
+    """The JSON object printed on the last line of a program's output."""
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def python():
+    """The interpreter the programs run with (the venv's python3 here)."""
+    return sys.executable
+
+
+@pytest.fixture
+def lock_env(tmp_path):
+    """An environment whose DJSTACK_LOCK_DIR is a fresh temp directory."""
+    lock_dir = tmp_path / "lock"
+    lock_dir.mkdir()
+    return dict(os.environ, DJSTACK_LOCK_DIR=str(lock_dir))
