@@ -16,7 +16,8 @@ share the machine's load:
 Needs a converged fleet and the sandbox:
   molecule converge -s fleet && make demo
   scripts/bench-fleet.py [--runs 3] [--no-update] [--inventory <molecule's fleet inventory>]
-Prints a table and saves build/bench/fleet.json. Test hosts and loopback only.
+Prints a table and saves build/bench/fleet.json with the commit and date.
+Test hosts and loopback only.
 """
 import argparse
 import glob
@@ -29,6 +30,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import bench_record
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
@@ -140,8 +143,6 @@ def main() -> int:
     med = {name: statistics.median(f["wall_s"] for f in runs) for name, runs in noop.items() if runs}
     upd = {name: statistics.median(f["wall_s"] for f in runs) for name, runs in update.items() if runs}
     result = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_average": os.getloadavg(),
         "noop_median_s": med,
         "noop_ratio_fleet_vs_single": round(med["fleet"] / med["single"], 2) if "single" in med else None,
         "noop_runs": noop,
@@ -151,8 +152,7 @@ def main() -> int:
         "throughput": through,
         "throughput_ratio_lb_vs_web1": round(through["lb"]["rps"] / through["web1_nginx"]["rps"], 2),
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "fleet.json").write_text(json.dumps(result, indent=2) + "\n")
+    saved = bench_record.save("fleet", result, OUT)
 
     print(f"\n{'figure':<48} {'value':>12}")
     print(f"{'no-op rerun, fleet (4 hosts), median':<48} {med['fleet']:>10.1f} s")
@@ -167,7 +167,7 @@ def main() -> int:
     for name, figure in through.items():
         print(f"{'requests/s from lb1 via ' + name + f' (c={args.concurrency})':<48} {figure['rps']:>12}"
               f"  p99 {figure['p99_ms']} ms, errors {figure['errors']}")
-    print(f"saved {OUT / 'fleet.json'}")
+    print(f"saved {saved} (scripts/gen-figures.py --add {saved} puts it in docs/performance.md)")
     return 0
 
 

@@ -13,10 +13,10 @@ share the machine's load.
   fresh        (--fresh) sandbox removed and created again, then deploy.yml
                until the site serves
 
-Prints a table and saves build/bench/rerun.json. Loopback only.
+Prints a table and saves build/bench/rerun.json with the commit and date.
+Loopback only.
 """
 import argparse
-import json
 import os
 import pathlib
 import re
@@ -104,7 +104,6 @@ def main() -> int:
             fresh.append(figure)
             print(f"fresh: sandbox {sandbox} s, deploy {figure['wall_s']} s rc={figure['rc']}", flush=True)
     report = {
-        "machine": f"{os.cpu_count()} cores, sandbox container on loopback; load at the end {os.getloadavg()}",
         "runs": args.runs,
         "noop": {name: {"median_wall_s": median(f["wall_s"] for f in runs), "runs": runs}
                  for name, runs in noop.items()},
@@ -114,7 +113,7 @@ def main() -> int:
                    for name, runs in updates.items() if runs},
         "fresh": {"median_deploy_s": median(f["wall_s"] for f in fresh), "runs": fresh} if fresh else None,
     }
-    (OUT / "rerun.json").write_text(json.dumps(report, indent=2) + "\n")
+    saved = bench_update.bench_record.save("rerun", report, OUT)
     print(f"\n{'figure':<32}{'median s':>10}")
     for name, figure in report["noop"].items():
         print(f"{'no-op ' + name:<32}{figure['median_wall_s']:>10}")
@@ -124,7 +123,7 @@ def main() -> int:
               f"   failed requests: {figure['failed_requests']}")
     if report["fresh"]:
         print(f"{'fresh sandbox deploy':<32}{report['fresh']['median_deploy_s']:>10}")
-    print(f"saved {OUT / 'rerun.json'}")
+    print(f"saved {saved} (scripts/gen-figures.py --add {saved} puts it in docs/performance.md)")
     return 0
 
 

@@ -4,8 +4,9 @@
 Publishes a new commit of app/, reruns deploy.yml while tests/loadgen.py
 requests the site on 127.0.0.1:8080, then a no-op rerun, a rollback under
 load, and for comparison a plain `docker compose up -d --force-recreate` of
-the serving app container under load. Prints the figures and saves them to
-build/bench/update.json. Loopback only; every step is bounded in time.
+the serving app container under load. Prints the figures and saves them,
+with the commit and date, to build/bench/update.json. Loopback only; every
+step is bounded in time.
 """
 import json
 import pathlib
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+import bench_record
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
@@ -88,14 +91,13 @@ def main() -> int:
     figures.append(under_load("plain-compose-recreate",
                               SSH + ["cd /srv/mysite && sudo docker compose up -d --force-recreate --no-deps "
                                      f"--wait app-{slot}"]))
-    report = {"machine": "2 cores, sandbox container on loopback", "rate_target": RATE, "steps": figures}
-    (OUT / "update.json").write_text(json.dumps(report, indent=2) + "\n")
+    saved = bench_record.save("update", {"rate_target": RATE, "steps": figures}, OUT)
     print(f"{'step':<24}{'rc':>3}{'wall s':>8}{'serving s':>10}{'changed':>8}{'sent':>7}{'failed':>7}"
           f"{'rate/s':>8}{'p50 ms':>8}{'p99 ms':>8}")
     for f in figures:
         print(f"{f['step']:<24}{f['rc']:>3}{f['wall_s']:>8}{str(f['new_version_serving_after_s'] or '-'):>10}"
               f"{f['changed']:>8}{f['requests']:>7}{f['failed_requests']:>7}{f['rate']:>8}{f['p50_ms']:>8}{f['p99_ms']:>8}")
-    print(f"saved {OUT / 'update.json'}")
+    print(f"saved {saved} (scripts/gen-figures.py --add {saved} puts it in docs/performance.md)")
     return 0
 
 
