@@ -1,6 +1,7 @@
 # django-stack: deploy a Django site with Ansible + Docker Compose.
 #   make demo   deploy app/ to a local sandbox server and print its URL
-#   make test   lint + every molecule scenario (what CI runs)
+#   make test   unit, then lint + every molecule scenario (what CI runs)
+#   make unit   the fast layer, under a minute: ruff, pytest tests/unit, the sample app's Django tests
 #   make bench  rerun figures (median of 3), update / rollback under load on the sandbox (after make demo)
 #   make bench-fleet  the fleet's no-op, update and throughput against the sandbox's (converges the fleet scenario)
 #   make docs   regenerate the variable docs from the roles' argument specs
@@ -12,7 +13,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help tools venv engine images demo sandbox-down docs lint molecule test test-fresh bench bench-fleet clean
+.PHONY: help tools venv engine images demo sandbox-down docs unit lint molecule test test-fresh bench bench-fleet clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -46,7 +47,15 @@ sandbox-down: venv
 docs: venv
 	scripts/gen-docs.py
 
+# The fast layer: no Docker, no network. The app's tests run on the SQLite
+# database settings.py picks when DJANGO_DB_HOST is unset.
+unit: venv
+	ruff check
+	pytest
+	cd app && env -u DJANGO_DB_HOST DJANGO_SECRET_KEY=unit-tests-only python3 manage.py test --noinput
+
 lint: venv
+	ruff check
 	scripts/gen-docs.py --check
 	ansible-config validate -t all
 	yamllint .
@@ -60,9 +69,10 @@ lint: venv
 molecule: venv images
 	scripts/molecule-all.sh
 
+# The fast layer first: a failure there stops before the scenarios start.
 # The lint runs beside the scenarios (it needs only the venv): the 2 cores
 # are busy with the scenarios anyway, and it ends long before them.
-test:
+test: unit
 	$(MAKE) --no-print-directory -j2 lint molecule
 
 # Not part of `make test`: it builds every image and deploys once more inside

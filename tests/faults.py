@@ -177,7 +177,8 @@ class Faults:
                 ("waited for the lock", r"RETRYING: .*Wait for the deploy lock"),
                 ("took over the lock of the gone run", r"The deploy lock of \S+ was left by run"),
                 ("record repaired from the host", r"The release record of \S+ disagreed with the host"),
-                ("nginx reloaded to the slot the file named", r"TASK \[django_stack : Reload nginx gracefully\][^\n]*\nchanged"),
+                ("nginx reloaded to the slot the file named",
+                 r"TASK \[django_stack : Reload nginx gracefully\][^\n]*\nchanged"),
                 ("idle slot stopped", r"TASK \[django_stack : Stop the idle slot[^\n]*\nchanged"),
             ) if re.search(pattern, out))
             self.check(name, rc == 0, "the rerun failed: " + out[-1500:])
@@ -288,7 +289,8 @@ class Faults:
                 ("no-such-commit", ["-e", "app_source_version=" + "0123456789abcdef" * 2 + "01234567"],
                  "is no commit of")):
             rc, out, _ = self.play("deploy.yml", extra=extra, name="preflight-" + name)
-            shown = re.search(r"(django_stack_domains of \S+ lists \S+ more than once[^\n]*|app_source_version \w+ is no commit[^\n]*)", out)
+            shown = re.search(r"(django_stack_domains of \S+ lists \S+ more than once[^\n]*"
+                              r"|app_source_version \w+ is no commit[^\n]*)", out)
             self.check(name, rc != 0 and expect in out and "PLAY [Deploy the Django stack]" not in out,
                        "preflight did not refuse it: " + out[-800:])
             self.results.append({"case": "preflight " + name, "failed": 0, "total": 0, "runs_to_converge": 0,
@@ -369,7 +371,8 @@ def main():
         parser.add_argument("--" + option, required=True)
     parser.add_argument("--signals", choices=("both", "alternate"), default="both",
                         help="both: each point with SIGINT and SIGKILL; alternate: each point once")
-    parser.add_argument("--only", default="", help="comma-separated cases: build,migrate,switch,drain,two,build-failure,preflight")
+    parser.add_argument("--only", default="",
+                        help="comma-separated cases: build,migrate,switch,drain,two,build-failure,preflight")
     args = parser.parse_args()
     faults = Faults(args)
     try:

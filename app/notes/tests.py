@@ -8,10 +8,10 @@ import tempfile
 from unittest import mock
 
 from django.conf import settings
-from django.core.management import call_command
-from django.db import OperationalError, connection
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 
 from .models import Note
