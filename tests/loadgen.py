@@ -1,25 +1,48 @@
 #!/usr/bin/env python3
-"""Send HTTP GET requests at a steady rate and report how many failed.
+"""Send HTTP requests at a fixed rate (open loop) and count every outcome.
 
-Used by the update tests (zero failed requests during a deploy) and by
-scripts/bench-update.sh. Only for loopback or the project's own test hosts:
-it refuses any other address. Bounded in time and count; stops by itself,
-or early when the STOP_FILE appears.
+Used by every zero-downtime check (tests/tasks/run-under-load.yml, the
+fleet's and the backup's verify, tests/faults.py) and by
+scripts/bench-update.py. Only for loopback or the project's own test hosts:
+it refuses any other address. Bounded in time; stops by itself, or early
+when the STOP_FILE appears.
 
-  tests/loadgen.py --url http://172.20.0.3/ --host one.example.test \
+Open loop: request i is due at start + i/rate whatever happened to the
+requests before it, and its latency is counted from that due time, so a
+stalled server shows up as latency and failures, never as a slower sender.
+When more than --max-inflight requests are outstanding, the due request is
+counted as failed ("overload"), not skipped.
+
+Every request is recorded: any exception (a truncated body, a reset, a bad
+status line, a timeout, a TLS error) and any answer that is not 2xx (or not
+the status its --path names) is a failure. The verdict ("ok", exit status 0,
+else 1) also fails on p99 latency over --max-p99-ms, fewer requests than
+--min-requests, and any JSON answer whose "release" is a --forbid-release.
+
+  tests/loadgen.py --url http://172.20.0.3/ --host one.example.test --db \\
       --rate 60 --duration 120 --stop-file /tmp/stop --out result.json
 """
 import argparse
+import concurrent.futures
+import http.client
 import ipaddress
 import json
+import math
 import os
 import socket
 import ssl
+import sys
 import threading
 import time
-import urllib.error
+import traceback
 import urllib.parse
-import urllib.request
+
+# --db: the home page (a template only) and the sample app's page that reads
+# and writes rows (app/notes/views.py probe()).
+DB_PATHS = ("GET /", "GET /notes/probe/", "POST /notes/probe/")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+FIRST_FAILURES = 20
+CHUNK = 65536
 
 
 def allowed(host: str) -> bool:
@@ -42,116 +65,321 @@ def allowed(host: str) -> bool:
     return best is not None and best[2] == 0 and best[1].startswith(("docker", "br-"))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--host", help="Host header to send")
-    parser.add_argument("--rate", type=float, default=60.0, help="requests per second")
-    parser.add_argument("--duration", type=float, default=60.0, help="maximum seconds")
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("--stop-file", help="stop early when this file exists")
-    parser.add_argument(
-        "--cafile",
-        help="for an https URL: the CA its certificate chain must verify against (the name is not"
-        " checked, since the URL names the test host by address)",
-    )
-    parser.add_argument("--out", help="write the JSON result here")
-    args = parser.parse_args()
+def parse_spec(spec: str, default_path: str) -> dict:
+    """'/x/', 'POST /x/' or 'POST /x/ 201' -> {spec, method, path, expect}.
 
-    target = urllib.parse.urlsplit(args.url).hostname
-    if not allowed(target):
-        parser.error(f"{target} is neither loopback nor a local test container")
+    expect is the one status that counts as success (None: any 2xx).
+    """
+    words = spec.split()
+    method, expect = "GET", None
+    if words and words[0].upper() in METHODS:
+        method = words.pop(0).upper()
+    if words and words[-1].isdigit() and len(words[-1]) == 3:
+        expect = int(words.pop())
+    if len(words) > 1 or (words and not words[0].startswith("/")):
+        raise ValueError(f"--path {spec!r}: expected [METHOD] /PATH [STATUS]")
+    path = words[0] if words else default_path
+    name = f"{method} {path}" + (f" {expect}" if expect else "")
+    return {"spec": name, "method": method, "path": path, "expect": expect}
+
+
+def percentile(values: list, p: float) -> float | None:
+    """Nearest-rank percentile of sorted seconds, in ms."""
+    if not values:
+        return None
+    return round(values[max(0, math.ceil(p * len(values)) - 1)] * 1000, 1)
+
+
+def outcome_of(error: BaseException) -> str:
+    """The name a failed request is counted under."""
+    if isinstance(error, (socket.timeout, TimeoutError)):
+        return "timeout"
+    return type(error).__name__
+
+
+class Load:
+    """One run: the dispatcher, the requests and their records."""
+
+    def __init__(self, args: argparse.Namespace, specs: list):
+        self.args = args
+        self.specs = specs
+        url = urllib.parse.urlsplit(args.url)
+        self.https = url.scheme == "https"
+        self.target = (url.hostname, url.port or (443 if self.https else 80))
+        self.context = None
+        if self.https:
+            self.context = ssl.create_default_context(cafile=args.cafile)
+            if args.cafile:
+                # The URL names the test host by address: check the chain only.
+                self.context.check_hostname = False
+        self.forbidden = set(args.forbid_release or ())
+        self.lock = threading.Lock()
+        self.records = []  # (t, spec, outcome, ok, latency or None, detail)
+        self.releases = {}
+        self.inflight = 0
+        self.started = 0.0
+
+    # --- one request ------------------------------------------------------
+    def connection(self, timeout: float) -> http.client.HTTPConnection:
+        host, port = self.target
+        if self.https:
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=self.context)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def request(self, number: int, spec: dict, due: float) -> None:
+        """Send one request and record it; never raises."""
+        begin = time.monotonic()
+        deadline = begin + self.args.timeout
+        outcome, ok, detail, release = "?", False, "", None
+
+        def remaining() -> float:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no complete answer within {self.args.timeout} s")
+            return left
+
+        conn = None
+        try:
+            conn = self.connection(remaining())
+            headers = {"Connection": "close", "User-Agent": "djstack-loadgen"}
+            if self.args.host:
+                headers["Host"] = self.args.host
+            body = None
+            if spec["method"] in ("POST", "PUT", "PATCH"):
+                body = urllib.parse.urlencode({"text": f"loadgen {number}"}).encode()
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request(spec["method"], spec["path"], body=body, headers=headers)
+            # The connection hands its socket to the response (Connection:
+            # close); every read gets what is left of the request's time.
+            sock = conn.sock
+            sock.settimeout(remaining())
+            response = conn.getresponse()
+            chunks = []
+            while not response.isclosed():
+                sock.settimeout(remaining())
+                chunk = response.read(CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            data = b"".join(chunks)
+            if response.length:
+                # read(amt) returns b"" at an early end instead of raising:
+                # bytes the Content-Length promised never came.
+                raise http.client.IncompleteRead(data, response.length)
+            outcome = str(response.status)
+            ok = response.status == spec["expect"] if spec["expect"] else 200 <= response.status < 300
+            if not ok:
+                detail = data[:200].decode("utf-8", "replace")
+            if "json" in (response.getheader("Content-Type") or ""):
+                try:
+                    release = json.loads(data).get("release")
+                except (ValueError, AttributeError):
+                    release = None
+        except Exception as error:  # every exception is a failed request
+            outcome, ok, detail = outcome_of(error), False, f"{type(error).__name__}: {error}"[:300]
+        finally:
+            if conn is not None:
+                conn.close()
+        if ok and release is not None and release in self.forbidden:
+            outcome, ok, detail = "forbidden-release", False, f"{outcome} from release {release}"
+        self.record(due, spec["spec"], outcome, ok, time.monotonic() - due, detail, release)
+
+    def record(self, due, spec, outcome, ok, latency, detail, release=None):
+        with self.lock:
+            self.records.append((round(due - self.started, 3), spec, outcome, ok, latency, detail))
+            if release is not None:
+                self.releases[release] = self.releases.get(release, 0) + 1
+
+    def done(self, _future) -> None:
+        with self.lock:
+            self.inflight -= 1
+
+    # --- the run ------------------------------------------------------------
+    def stopped(self) -> bool:
+        return bool(self.args.stop_file) and os.path.exists(self.args.stop_file)
+
+    def run(self) -> dict:
+        args = self.args
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.max_inflight,
+                                                     thread_name_prefix="load")
+        futures = []
+        self.started = time.monotonic()
+        end = self.started + args.duration
+        next_stop_check = self.started
+        number = 0
+        while True:
+            due = self.started + number / args.rate
+            if due >= end:
+                break
+            now = time.monotonic()
+            if now >= next_stop_check:
+                if self.stopped():
+                    break
+                next_stop_check = now + 0.1
+            if due > now:
+                time.sleep(min(due - now, 0.1))
+                continue
+            spec = self.specs[number % len(self.specs)]
+            with self.lock:
+                overloaded = self.inflight >= args.max_inflight
+                if not overloaded:
+                    self.inflight += 1
+            if overloaded:
+                self.record(due, spec["spec"], "overload", False, None,
+                            f"{args.max_inflight} requests still outstanding")
+            else:
+                future = pool.submit(self.request, number, spec, due)
+                future.add_done_callback(self.done)
+                futures.append(future)
+            number += 1
+        dispatched = time.monotonic() - self.started
+        # Each request ends by its own deadline (--timeout); wait a little longer.
+        _, pending = concurrent.futures.wait(futures, timeout=args.timeout + 5)
+        pool.shutdown(wait=False, cancel_futures=True)
+        if pending:
+            # Not expected: a request that outlived its deadline still counts.
+            for _ in pending:
+                self.record(time.monotonic(), "?", "unfinished", False, None, "still running at the end")
+        return self.result(dispatched, time.monotonic() - self.started)
+
+    def result(self, dispatched: float, wall: float) -> dict:
+        args = self.args
+        with self.lock:
+            records = sorted(self.records, key=lambda r: r[0])
+            releases = dict(self.releases)
+        statuses, per_path, failures = {}, {}, []
+        latencies = sorted(r[4] for r in records if r[4] is not None)
+        for spec in self.specs:
+            per_path.setdefault(spec["spec"], {"sent": 0, "failed": 0, "statuses": {}, "latencies": []})
+        for t, spec, outcome, ok, latency, detail in records:
+            statuses[outcome] = statuses.get(outcome, 0) + 1
+            path = per_path.setdefault(spec, {"sent": 0, "failed": 0, "statuses": {}, "latencies": []})
+            path["sent"] += 1
+            path["statuses"][outcome] = path["statuses"].get(outcome, 0) + 1
+            if latency is not None:
+                path["latencies"].append(latency)
+            if not ok:
+                path["failed"] += 1
+                if len(failures) < FIRST_FAILURES:
+                    failures.append({"t": t, "path": spec, "outcome": outcome, "status": outcome,
+                                     "detail": detail})
+        for path in per_path.values():
+            path["p99_ms"] = percentile(sorted(path.pop("latencies")), 0.99)
+        sent = len(records)
+        failed = sum(1 for r in records if not r[3])
+        p99 = percentile(latencies, 0.99)
+        problems = []
+        if failed:
+            bad = {}
+            for record in records:
+                if not record[3]:
+                    bad[record[2]] = bad.get(record[2], 0) + 1
+            first = failures[0]
+            problems.append(f"{failed} of {sent} requests failed ({bad}); the first at {first['t']} s: "
+                            f"{first['path']} -> {first['detail'] or first['outcome']}")
+        if sent < max(1, args.min_requests):
+            problems.append(f"only {sent} requests were sent, fewer than the {max(1, args.min_requests)} required")
+        if args.max_p99_ms is not None and (p99 is None or p99 > args.max_p99_ms):
+            problems.append(f"p99 latency {p99} ms is over the bound of {args.max_p99_ms} ms")
+        for release in sorted(self.forbidden & set(releases)):
+            problems.append(f"{releases[release]} answers came from the forbidden release {release}")
+        return {
+            "url": args.url,
+            "host": args.host,
+            "seconds": round(wall, 1),
+            "sent": sent,
+            "failed": failed,
+            "rate": round(sent / dispatched, 1) if dispatched else 0,
+            "p50_ms": percentile(latencies, 0.50),
+            "p99_ms": p99,
+            "max_ms": percentile(latencies, 1.0),
+            "statuses": statuses,
+            "per_path": per_path,
+            "releases": releases,
+            "first_failures": failures,
+            "ok": not problems,
+            "problems": problems,
+        }
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--url", required=True, help="scheme://host[:port]/path; --path specs are relative to it")
+    p.add_argument("--host", help="Host header to send")
+    p.add_argument("--path", action="append", metavar="SPEC",
+                   help="'[METHOD] /path [STATUS]', repeatable; requests rotate through them"
+                   " (default: GET of the --url's path; STATUS: the one status that succeeds, else any 2xx)")
+    p.add_argument("--db", action="store_true",
+                   help="add " + ", ".join(repr(s) for s in DB_PATHS) + " (pages that use the database)")
+    p.add_argument("--read-only", action="store_true",
+                   help="send only the GET and HEAD requests (with --db: no note added, for checks that compare"
+                   " the data before and after)")
+    p.add_argument("--rate", type=float, default=60.0, help="requests per second (fixed: open loop)")
+    p.add_argument("--duration", type=float, default=60.0, help="maximum seconds")
+    p.add_argument("--workers", type=int, default=8,
+                   help="ignored (kept for old callers): the pool grows to --max-inflight")
+    p.add_argument("--max-inflight", type=int, default=256,
+                   help="outstanding requests at most; a request due beyond it fails as 'overload'")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds for a whole request and its answer")
+    p.add_argument("--stop-file", help="stop early when this file exists")
+    p.add_argument("--cafile",
+                   help="for an https URL: the CA its certificate chain must verify against (the name is not"
+                   " checked, since the URL names the test host by address)")
+    p.add_argument("--max-p99-ms", type=float, help="fail when the p99 latency is over this")
+    p.add_argument("--min-requests", type=int, default=1, help="fail when fewer requests were sent")
+    p.add_argument("--forbid-release", action="append", metavar="RELEASE",
+                   help="fail when a JSON answer names this release (repeatable)")
+    p.add_argument("--out", help="write the JSON result here")
+    return p
+
+
+def main(argv: list | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    url = urllib.parse.urlsplit(args.url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        p.error(f"--url {args.url}: expected http(s)://host[:port]/path")
+    if args.rate <= 0 or args.duration <= 0 or args.timeout <= 0 or args.max_inflight < 1:
+        p.error("--rate, --duration, --timeout and --max-inflight must be positive")
+    try:
+        specs = [parse_spec(s, url.path or "/") for s in (args.path or [])]
+    except ValueError as error:
+        p.error(str(error))
+    specs += [parse_spec(s, "/") for s in DB_PATHS] if args.db else []
+    if not specs:
+        specs = [parse_spec(url.path or "/", "/")]
+    if args.read_only:
+        specs = [s for s in specs if s["method"] in ("GET", "HEAD")]
+        if not specs:
+            p.error("--read-only leaves no request to send")
+    if url.query and not args.path and not args.db:
+        specs[0]["path"] += "?" + url.query
+    if not allowed(url.hostname):
+        p.error(f"{url.hostname} is neither loopback nor a local test container")
     # The caller creates the stop file once it is done; one that exists now
     # was left by an earlier, interrupted run (molecule prunes its directory
-    # only when a test ends), and would stop this run after one request.
-    if args.stop_file:
-        try:
-            os.unlink(args.stop_file)
-        except FileNotFoundError:
-            pass
-
-    handlers = []
-    if args.cafile:
-        context = ssl.create_default_context(cafile=args.cafile)
-        context.check_hostname = False
-        handlers.append(urllib.request.HTTPSHandler(context=context))
-    opener = urllib.request.build_opener(*handlers)
-
-    lock = threading.Lock()
-    latencies, failures, statuses = [], [], {}
-    stop = threading.Event()
-    interval = 1.0 / args.rate
-    started = time.monotonic()
-    next_slot = [started]
-
-    def worker() -> None:
-        headers = {"Host": args.host} if args.host else {}
-        while not stop.is_set():
-            with lock:
-                slot = next_slot[0]
-                next_slot[0] += interval
-            delay = slot - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            if stop.is_set():
-                return
-            begin = time.monotonic()
+    # only when a test ends), and would stop this run at once. An old result
+    # would be read as this run's if this one died.
+    for stale in (args.stop_file, args.out):
+        if stale:
             try:
-                request = urllib.request.Request(args.url, headers=headers)
-                with opener.open(request, timeout=args.timeout) as response:
-                    response.read()
-                    status = response.status
-            except urllib.error.HTTPError as error:
-                status = error.code
-            except OSError as error:
-                status = type(error).__name__
-            elapsed = time.monotonic() - begin
-            with lock:
-                statuses[str(status)] = statuses.get(str(status), 0) + 1
-                if status == 200:
-                    latencies.append(elapsed)
-                else:
-                    failures.append({"t": round(begin - started, 3), "status": str(status)})
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.workers)]
-    for thread in threads:
-        thread.start()
-    while time.monotonic() - started < args.duration:
-        if args.stop_file and os.path.exists(args.stop_file):
-            break
-        time.sleep(0.2)
-    stop.set()
-    for thread in threads:
-        thread.join(args.timeout + 1)
-    wall = time.monotonic() - started
-
-    latencies.sort()
-
-    def percentile(p: float) -> float | None:
-        if not latencies:
-            return None
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
-
-    sent = len(latencies) + len(failures)
-    result = {
-        "url": args.url,
-        "host": args.host,
-        "seconds": round(wall, 1),
-        "sent": sent,
-        "failed": len(failures),
-        "rate": round(sent / wall, 1) if wall else 0,
-        "p50_ms": percentile(0.50),
-        "p99_ms": percentile(0.99),
-        "statuses": statuses,
-        "first_failures": failures[:20],
-    }
+                os.unlink(stale)
+            except FileNotFoundError:
+                pass
+    try:
+        result = Load(args, specs).run()
+    except Exception:  # a crash is not a verdict: exit 3, no result file
+        traceback.print_exc()
+        return 3
     text = json.dumps(result, indent=2)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as out:
+        with open(args.out + ".tmp", "w", encoding="utf-8") as out:
             out.write(text + "\n")
+        os.replace(args.out + ".tmp", args.out)
     print(text)
-    return 0
+    if not result["ok"]:
+        print("loadgen: " + "; ".join(result["problems"]), file=sys.stderr)
+    return 0 if result["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,272 @@
+"""tests/loadgen.py against throwaway servers on 127.0.0.1 that misbehave.
+
+Each server answers every request the same way (well, truncated, reset, with
+a bad status line, stalled, 500, slowly, from a forbidden release); the load
+tool must count each outcome exactly, give the verdict with the right
+reason, and keep its rate whatever the server does (open loop).
+"""
+
+import importlib.util
+import json
+import pathlib
+import socket
+import socketserver
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+LOADGEN = pathlib.Path(__file__).resolve().parents[1] / "loadgen.py"
+_spec = importlib.util.spec_from_file_location("loadgen", LOADGEN)
+loadgen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(loadgen)
+
+RATE, DURATION = 60, 0.5
+EXPECTED = int(RATE * DURATION)  # request i is due at i/RATE, for every i/RATE < DURATION
+
+
+def answer(status, body=b"ok", content_type="text/plain", extra=b""):
+    head = "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n" % (
+        status, content_type, len(body))
+    return head.encode() + extra + b"\r\n" + body
+
+
+def good(handler, method, path):
+    handler.request.sendall(answer("200 OK"))
+
+
+def truncated(handler, method, path):
+    # Content-Length says 100, five bytes come, then the connection closes.
+    handler.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nshort")
+
+
+def reset(handler, method, path):
+    # SO_LINGER 0: close() sends an RST instead of a FIN.
+    handler.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.request.close()
+
+
+def bad_status_line(handler, method, path):
+    handler.request.sendall(b"HTPP/1.1 200 OK\r\n\r\n")
+
+
+def stall(handler, method, path):
+    time.sleep(1.5)  # far beyond the client's --timeout
+    handler.request.sendall(answer("200 OK"))
+
+
+def error_500(handler, method, path):
+    handler.request.sendall(answer("500 Internal Server Error", b"boom"))
+
+
+def slow(handler, method, path):
+    time.sleep(0.15)
+    handler.request.sendall(answer("200 OK"))
+
+
+def released(handler, method, path):
+    release = "v3" if path.startswith("/new") else "v2"
+    status = "201 Created" if method == "POST" else "200 OK"
+    body = json.dumps({"release": release, "notes": 1}).encode()
+    handler.request.sendall(answer(status, body, "application/json"))
+
+
+def redirect(handler, method, path):
+    handler.request.sendall(answer("303 See Other", b"", extra=b"Location: /notes/\r\n"))
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", 0))
+        while len(body) < length:
+            body += self.request.recv(65536)
+        with self.server.lock:
+            self.server.seen.append((method, path, headers.get("host"), body.decode()))
+        try:
+            self.server.behaviour(self, method, path)
+        except OSError:
+            pass
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+
+    def __init__(self, behaviour):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.behaviour = behaviour
+        self.seen = []
+        self.lock = threading.Lock()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(behaviour):
+        server = Server(behaviour)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def run(tmp_path, server, *extra, rate=RATE, duration=DURATION, timeout=0.4):
+    out = tmp_path / "result.json"
+    argv = ["--url", "http://127.0.0.1:%d/" % server.server_address[1], "--host", "site.example.test",
+            "--rate", str(rate), "--duration", str(duration), "--timeout", str(timeout), "--out", str(out)]
+    rc = loadgen.main(argv + list(extra))
+    result = json.loads(out.read_text())
+    assert rc == (0 if result["ok"] else 1)
+    return result
+
+
+def test_good_server_is_ok(tmp_path, serve):
+    server = serve(good)
+    result = run(tmp_path, server, "--min-requests", str(EXPECTED), "--max-p99-ms", "300")
+    assert result["ok"] is True, result["problems"]
+    assert (result["sent"], result["failed"], result["statuses"]) == (EXPECTED, 0, {"200": EXPECTED})
+    assert result["problems"] == [] and result["first_failures"] == []
+    assert len(server.seen) == EXPECTED
+    assert {host for _, _, host, _ in server.seen} == {"site.example.test"}
+    assert result["p99_ms"] is not None and result["max_ms"] >= result["p99_ms"] >= result["p50_ms"]
+
+
+@pytest.mark.parametrize("behaviour, outcome", [
+    (truncated, "IncompleteRead"),
+    (reset, "ConnectionResetError"),
+    (bad_status_line, "BadStatusLine"),
+    (error_500, "500"),
+    (redirect, "303"),
+])
+def test_every_failure_is_counted(tmp_path, serve, behaviour, outcome):
+    result = run(tmp_path, serve(behaviour))
+    assert result["sent"] == EXPECTED
+    assert result["failed"] == EXPECTED
+    assert result["statuses"] == {outcome: EXPECTED}
+    assert result["per_path"]["GET /"] == {"sent": EXPECTED, "failed": EXPECTED, "statuses": {outcome: EXPECTED},
+                                           "p99_ms": result["p99_ms"]}
+    assert result["ok"] is False
+    assert result["problems"][0].startswith("%d of %d requests failed ({'%s': %d})"
+                                            % (EXPECTED, EXPECTED, outcome, EXPECTED))
+    assert len(result["first_failures"]) == loadgen.FIRST_FAILURES
+    assert result["first_failures"][0]["outcome"] == outcome and result["first_failures"][0]["t"] == 0.0
+
+
+def test_a_stalled_server_times_out_and_the_rate_holds(tmp_path, serve):
+    started = time.monotonic()
+    result = run(tmp_path, serve(stall), timeout=0.3)
+    elapsed = time.monotonic() - started
+    # Open loop: every due request went out although none was answered (a
+    # closed loop of 8 workers would have sent about 8 * 0.5 s / 0.3 s = 13).
+    assert result["sent"] == EXPECTED
+    assert result["statuses"] == {"timeout": EXPECTED}
+    assert result["failed"] == EXPECTED and result["ok"] is False
+    assert result["rate"] >= RATE * 0.9
+    # Each request ended at its own deadline, measured from its due time.
+    assert 300 <= result["p99_ms"] < 1000
+    assert elapsed < DURATION + 0.3 + 1
+
+
+def test_more_outstanding_than_allowed_is_overload_not_skipped(tmp_path, serve):
+    result = run(tmp_path, serve(stall), "--max-inflight", "5", timeout=0.3)
+    assert result["sent"] == EXPECTED
+    # 5 stall for 0.3 s each while 18 more fall due: most of them overload.
+    assert result["statuses"]["timeout"] + result["statuses"]["overload"] == EXPECTED
+    assert result["statuses"]["timeout"] >= 5 and result["statuses"]["overload"] >= EXPECTED // 2
+    assert result["failed"] == EXPECTED and result["ok"] is False
+
+
+def test_slow_answers_break_the_p99_bound(tmp_path, serve):
+    result = run(tmp_path, serve(slow), "--max-p99-ms", "100")
+    assert (result["sent"], result["failed"], result["statuses"]) == (EXPECTED, 0, {"200": EXPECTED})
+    assert result["p99_ms"] >= 150
+    assert result["ok"] is False
+    assert result["problems"] == ["p99 latency %s ms is over the bound of 100.0 ms" % result["p99_ms"]]
+
+
+def test_a_forbidden_release_fails_the_check(tmp_path, serve):
+    server = serve(released)
+    result = run(tmp_path, server, "--path", "/old/", "--path", "/new/", "--forbid-release", "v3")
+    half = EXPECTED // 2
+    assert result["releases"] == {"v2": half, "v3": half}
+    assert result["per_path"]["GET /old/"]["failed"] == 0
+    assert result["per_path"]["GET /new/"]["statuses"] == {"forbidden-release": half}
+    assert result["failed"] == half and result["ok"] is False
+    assert "%d answers came from the forbidden release v3" % half in result["problems"]
+    assert result["first_failures"][0]["detail"] == "200 from release v3"
+
+
+def test_db_rotates_through_the_pages_that_use_the_database(tmp_path, serve):
+    server = serve(released)
+    result = run(tmp_path, server, "--db")
+    assert result["ok"] is True, result["problems"]
+    assert list(result["per_path"]) == ["GET /", "GET /notes/probe/", "POST /notes/probe/"]
+    assert [p["sent"] for p in result["per_path"].values()] == [10, 10, 10]
+    assert result["per_path"]["POST /notes/probe/"]["statuses"] == {"201": 10}
+    posts = [body for method, path, _, body in server.seen if method == "POST"]
+    assert len(posts) == 10 and all(body.startswith("text=loadgen+") for body in posts)
+    assert result["releases"] == {"v2": 30}
+
+
+def test_read_only_leaves_the_writes_out(tmp_path, serve):
+    server = serve(released)
+    result = run(tmp_path, server, "--db", "--read-only")
+    assert list(result["per_path"]) == ["GET /", "GET /notes/probe/"]
+    assert result["ok"] is True and {method for method, _, _, _ in server.seen} == {"GET"}
+
+
+def test_a_path_may_name_the_one_status_that_succeeds(tmp_path, serve):
+    result = run(tmp_path, serve(redirect), "--path", "POST /notes/ 303")
+    assert result["ok"] is True and result["statuses"] == {"303": EXPECTED}
+    with pytest.raises(ValueError):
+        loadgen.parse_spec("POST notes", "/")
+    assert loadgen.parse_spec("/x/?a=1", "/") == {"spec": "GET /x/?a=1", "method": "GET", "path": "/x/?a=1",
+                                                   "expect": None}
+
+
+def test_too_few_requests_is_not_ok(tmp_path, serve):
+    result = run(tmp_path, serve(good), "--min-requests", str(EXPECTED + 1))
+    assert result["failed"] == 0 and result["ok"] is False
+    assert result["problems"] == ["only %d requests were sent, fewer than the %d required" % (EXPECTED, EXPECTED + 1)]
+
+
+def test_the_stop_file_ends_the_run_early(tmp_path, serve):
+    stop = tmp_path / "stop"
+    stop.write_text("left by an earlier run\n")  # removed at the start
+    threading.Timer(0.5, stop.touch).start()
+    started = time.monotonic()
+    result = run(tmp_path, serve(good), "--stop-file", str(stop), duration=30)
+    assert time.monotonic() - started < 2
+    assert RATE * 0.4 <= result["sent"] <= RATE * 0.7 and result["ok"] is True
+
+
+def test_the_command_line_exit_status(tmp_path, serve):
+    good_url = "http://127.0.0.1:%d/" % serve(good).server_address[1]
+    bad_url = "http://127.0.0.1:%d/" % serve(error_500).server_address[1]
+    common = [sys.executable, str(LOADGEN), "--rate", "20", "--duration", "0.3", "--workers", "8"]
+    ok = subprocess.run(common + ["--url", good_url], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
+    bad = subprocess.run(common + ["--url", bad_url], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1 and "requests failed" in bad.stderr
+    # Anything but loopback or a local test container is refused before any request.
+    far = subprocess.run(common + ["--url", "http://192.0.2.1/"], capture_output=True, text=True, check=False)
+    assert far.returncode == 2 and "neither loopback nor a local test container" in far.stderr
