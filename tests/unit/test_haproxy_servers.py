@@ -8,6 +8,7 @@ import json
 import socket
 import sys
 import threading
+import time
 
 import pytest
 from conftest import REPO, run
@@ -56,10 +57,12 @@ def haproxy(tmp_path):
                     break
                 data += chunk
             received.append(data)
-            # Sent in pieces: the program must read until HAProxy closes.
+            # Sent in two pieces, the first ending inside a line: the
+            # program must read until HAProxy closes the connection.
             payload = STAT.encode()
-            for start in range(0, len(payload), 100):
-                conn.sendall(payload[start:start + 100])
+            conn.sendall(payload[:len(HEADER) + 50])
+            time.sleep(0.1)
+            conn.sendall(payload[len(HEADER) + 50:])
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
