@@ -3,8 +3,12 @@
 
 Runs on the test host: POSTs /uploads/enqueue/?task=N to the stack's nginx
 (127.0.0.1:80, Host: the site's domain) four times a second until
-/tmp/djstack-producer.stop exists, and writes "N STATUS" per task to
-/tmp/djstack-producer.log (STATUS 0: no answer).
+/tmp/djstack-producer.stop exists, and writes "N OUTCOME" per task to
+/tmp/djstack-producer.log: OUTCOME is the status of a whole answer (body
+read to its end), or the name of the exception that ended the request
+(timeout, IncompleteRead, RemoteDisconnected, ConnectionResetError, ...).
+Every task gets a line, whatever happens to it: the verify counts anything
+but 202 as a failed request.
   djstack-producer.py DOMAIN
 """
 import os
@@ -28,12 +32,15 @@ def main():
                 headers={"Host": domain})
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
-                    status = response.status
+                    response.read()
+                    outcome = str(response.status)
             except urllib.error.HTTPError as error:
-                status = error.code
-            except OSError:
-                status = 0
-            log.write("t%d %d\n" % (number, status))
+                outcome = str(error.code)
+            except TimeoutError:
+                outcome = "timeout"
+            except Exception as error:  # any other end of a request is a failure too
+                outcome = type(error).__name__
+            log.write("t%d %s\n" % (number, outcome))
             time.sleep(0.25)
 
 
