@@ -187,9 +187,19 @@ def test_the_plan_summary_names_each_incompatible_migration_and_operation():
     assert result["planned"] == 2
     assert result["incompatible"] == 1
     assert result["lines"] == ["notes.0003_rename (RenameField note.text -> body)"]
+    assert result["text"] == (
+        "2 migrations, 1 incompatible with the serving release: notes.0003_rename (RenameField note.text -> body)"
+    )
     assert [item["compatible"] for item in result["migrations"]] == [True, False]
 
 
 def test_a_backwards_step_is_never_compatible():
     result = plan.classify_plan([(migration("0002_tag", []), True)], lambda m: note_state())
     assert result["incompatible"] == 1
+
+
+def test_nothing_to_apply_says_so():
+    assert (
+        plan.classify_plan([], lambda m: note_state())["text"]
+        == "0 migrations, 0 incompatible with the serving release"
+    )

@@ -243,19 +243,27 @@ def classify_migration(migration, state=None):
 def summarize(migrations):
     """The plan's JSON result: every migration, and one line per incompatible one."""
     incompatible = [item for item in migrations if not item["compatible"]]
+    # notes.0002_rename (RenameField note.text -> body)
+    lines = [
+        "%s (%s)"
+        % (
+            item["migration"],
+            ", ".join(op["operation"] for op in item["operations"] if op["verdict"] != COMPATIBLE),
+        )
+        for item in incompatible
+    ]
+    # "2 migrations, 1 incompatible with the serving release: notes.0002_rename (...)"
+    text = "%d migration%s, %d incompatible with the serving release" % (
+        len(migrations),
+        "" if len(migrations) == 1 else "s",
+        len(incompatible),
+    )
     return {
         "planned": len(migrations),
         "incompatible": len(incompatible),
         "migrations": migrations,
-        # notes.0002_rename (RenameField note.text -> body)
-        "lines": [
-            "%s (%s)"
-            % (
-                item["migration"],
-                ", ".join(op["operation"] for op in item["operations"] if op["verdict"] != COMPATIBLE),
-            )
-            for item in incompatible
-        ],
+        "lines": lines,
+        "text": text + (": " + "; ".join(lines) if lines else ""),
     }
 
 
