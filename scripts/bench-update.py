@@ -2,7 +2,9 @@
 """Benchmark "rerun for updates" on the local sandbox (make demo first).
 
 Publishes a new commit of app/, reruns deploy.yml while tests/loadgen.py
-requests the site on 127.0.0.1:8080, then a no-op rerun, a rollback under
+requests the site on 127.0.0.1:8080 (open loop, the home page and the page
+that reads and writes rows: --db; every exception, timeout or non-2xx answer
+counts as failed), then a no-op rerun, a rollback under
 load, and for comparison a plain `docker compose up -d --force-recreate` of
 the serving app container under load. Prints the figures and saves them,
 with the commit and date, to build/bench/update.json. Loopback only; every
@@ -47,7 +49,7 @@ def under_load(name: str, argv: list[str], new_release: str | None = None) -> di
     stop = OUT / f"stop-{name}"
     stop.unlink(missing_ok=True)
     out = OUT / f"load-{name}.json"
-    load = subprocess.Popen([sys.executable, str(ROOT / "tests/loadgen.py"), "--url", URL, "--host", HOST,
+    load = subprocess.Popen([sys.executable, str(ROOT / "tests/loadgen.py"), "--url", URL, "--host", HOST, "--db",
                              "--rate", str(RATE), "--duration", "600", "--stop-file", str(stop),
                              "--out", str(out)], stdout=subprocess.DEVNULL)
     time.sleep(2)
@@ -66,13 +68,14 @@ def under_load(name: str, argv: list[str], new_release: str | None = None) -> di
     output = run.stdout.read()
     time.sleep(2)
     stop.touch()
-    load.wait(timeout=30)
+    load.wait(timeout=30)  # exits 1 when a request failed: the figures say so
     result = json.loads(out.read_text())
     recap = re.findall(r"changed=(\d+).*?failed=(\d+)", output)
     return {"step": name, "rc": run.returncode, "wall_s": wall, "new_version_serving_after_s": serving_after,
             "changed": sum(int(c) for c, _ in recap), "failed_tasks": sum(int(f) for _, f in recap),
             "requests": result["sent"], "failed_requests": result["failed"], "rate": result["rate"],
-            "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "statuses": result["statuses"]}
+            "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "statuses": result["statuses"],
+            "per_path": result["per_path"], "releases": result["releases"]}
 
 
 def main() -> int:
