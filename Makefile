@@ -4,7 +4,7 @@
 #   make unit   the fast layer, under a minute: ruff, pytest tests/unit, the sample app's Django tests
 #   make bench  rerun figures (median of 3), update / rollback under load on the sandbox (after make demo)
 #   make bench-fleet  the fleet's no-op, update and throughput against the sandbox's (converges the fleet scenario)
-#   make docs   regenerate the variable docs from the roles' argument specs
+#   make docs   regenerate docs/variables.md and the roles' READMEs from the argument specs
 #   make test-fresh  make demo on a fresh machine: a container with only root, git, make, python3
 #   make molecule MOLECULE_SCENARIOS="backup fleet"   only these scenarios (no lint)
 SHELL := /bin/bash
@@ -46,6 +46,7 @@ sandbox-down: venv
 
 docs: venv
 	scripts/gen-docs.py
+	scripts/gen-figures.py
 
 # The fast layer: no Docker, no network. The app's tests run on the SQLite
 # database settings.py picks when DJANGO_DB_HOST is unset.
@@ -57,6 +58,8 @@ unit: venv
 lint: venv
 	ruff check
 	scripts/gen-docs.py --check
+	scripts/gen-figures.py --check
+	scripts/check-links.py
 	ansible-config validate -t all
 	yamllint .
 	ansible-lint
