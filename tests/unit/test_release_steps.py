@@ -63,6 +63,21 @@ def test_a_failed_step_does_not_stop_the_next(project):
     assert results["showmigrations"] == {"rc": 0, "stdout": "out showmigrations\n", "stderr": "err showmigrations\n"}
 
 
+def test_a_failed_step_marked_to_stop_skips_the_later_steps(project):
+    # The migration plan refused: collectstatic and the rest do not run.
+    steps = [["plan", ["plan", "--exit", "1"], True], ["collectstatic", ["collectstatic"]]]
+    results, calls = release_steps(project, steps)
+    assert [call[1] for call in calls] == ["plan"]
+    assert list(results) == ["plan"] and results["plan"]["rc"] == 1
+
+
+def test_a_step_marked_to_stop_that_succeeds_lets_the_rest_run(project):
+    steps = [["plan", ["plan"], True], ["check", ["check", "--exit", "2"], False], ["collectstatic", ["collectstatic"]]]
+    results, calls = release_steps(project, steps)
+    assert [call[1] for call in calls] == ["plan", "check", "collectstatic"]
+    assert [results[name]["rc"] for name in ("plan", "check", "collectstatic")] == [0, 2, 0]
+
+
 def test_undecodable_output_is_replaced_not_fatal(project):
     results, _ = release_steps(project, [["bytes", ["bytes"]]])
     assert results["bytes"]["stdout"] == "caf\ufffd\nout bytes\n"
