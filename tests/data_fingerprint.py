@@ -8,11 +8,13 @@ ansible.builtin.script), it prints one JSON object:
      "files": {PATH: SHA256}}
 
 - tables: every table of the app database (the db container's $MYSQL_DATABASE),
-  from one `mysqldump --single-transaction --order-by-primary
-  --skip-extended-insert --hex-blob`: one INSERT line per row, in primary key
-  order, so rows_sha256 covers every byte of every row. This is exact where
-  `CHECKSUM TABLE` is not: its value is a 32-bit CRC sum per row, and it
-  depends on the row format and the server version. schema_sha256 is the
+  from one `mysqldump --single-transaction` (one consistent moment), or from a
+  backup's dump file (--dump-file: the moment of that dump). rows_sha256
+  covers every byte of every row as mysqldump writes it, the rows sorted.
+  This is exact where `CHECKSUM TABLE` is not: its value is a 32-bit CRC sum
+  per row, and it depends on the row format and the server version. The
+  dump's options are the backup's (no --hex-blob), so that a backup's dump
+  and the live database write each value alike. schema_sha256 is the
   table's CREATE TABLE without the AUTO_INCREMENT counter (not a row: engines
   recompute it at start, so an exact copy of the rows may carry another one).
 - files: the sha256 of every file under the media volume, by relative path.
@@ -22,6 +24,7 @@ prints what differs, one line per table or file (nothing when equal).
 """
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -33,10 +36,10 @@ import sys
 # backup commands pass it.
 _DUMP = (
     "IFS= read -r MYSQL_PWD; export MYSQL_PWD; exec mysqldump -uroot --single-transaction --skip-dump-date "
-    '--skip-comments --order-by-primary --skip-extended-insert --hex-blob --no-create-db "$MYSQL_DATABASE"'
+    '--skip-comments --order-by-primary --no-create-db "$MYSQL_DATABASE"'
 )
 _CREATE = re.compile(rb"^CREATE TABLE `((?:[^`]|``)+)` \(")
-_INSERT = re.compile(rb"^INSERT INTO `((?:[^`]|``)+)` VALUES \(")
+_INSERT = re.compile(rb"^INSERT INTO `((?:[^`]|``)+)` VALUES")
 _AUTO_INCREMENT = re.compile(rb" AUTO_INCREMENT=[0-9]+")
 
 
@@ -44,35 +47,42 @@ def _name(raw):
     return raw.replace(b"``", b"`").decode()
 
 
-def _tuples(values):
-    """How many parenthesised tuples a VALUES list holds (quotes and escapes skipped)."""
-    count = depth = 0
-    quote = None
-    escaped = False
-    for byte in values:
-        char = chr(byte)
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            count += depth == 0
+# A VALUES list: quoted strings (with backslash escapes), parentheses, the rest.
+_TOKEN = re.compile(rb"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[()]|[^'"()]+""", re.S)
+
+
+def split_rows(values):
+    """The rows of a VALUES list, b"(1,'a'),(2,'b');" -> [b"(1,'a')", b"(2,'b')"]."""
+    rows = []
+    depth = 0
+    start = None
+    for token in _TOKEN.finditer(values):
+        if token.group() == b"(":
+            if depth == 0:
+                start = token.start()
             depth += 1
-        elif char == ")":
+        elif token.group() == b")":
             depth -= 1
-    return count
+            if depth == 0:
+                rows.append(values[start : token.end()])
+            elif depth < 0:
+                raise ValueError("unbalanced parentheses in %r" % values[:80])
+    if depth != 0:
+        raise ValueError("a row is cut off in %r" % values[-80:])
+    return rows
 
 
 def parse_dump(lines):
-    """Fingerprint the tables of a dump, given its lines as bytes (no newline)."""
+    """Fingerprint the tables of a mysqldump, given its lines as bytes (no newline).
+
+    One row a line or many (extended INSERTs), in any order: a table's rows are
+    hashed sorted (its primary key makes each one unique, so the sorted list
+    is exact), so the live database and a backup's dump compare.
+    """
     tables = {}
-    hashes = {}
+    rows = {}
     create = None
+    lines = iter(lines)
     for line in lines:
         if create is not None:
             create[1].append(line)
@@ -80,7 +90,7 @@ def parse_dump(lines):
                 name, body = create
                 schema = _AUTO_INCREMENT.sub(b"", b"\n".join(body))
                 tables[name] = {"rows": 0, "rows_sha256": None, "schema_sha256": hashlib.sha256(schema).hexdigest()}
-                hashes[name] = hashlib.sha256()
+                rows[name] = []
                 create = None
             continue
         match = _CREATE.match(line)
@@ -93,18 +103,23 @@ def parse_dump(lines):
         match = _INSERT.match(line)
         if match:
             name = _name(match.group(1))
-            if name not in hashes:
+            if name not in rows:
                 raise ValueError("rows of table %s before its CREATE TABLE" % name)
-            if not line.endswith(b");") or _tuples(line[match.end() - 1 :]) != 1:
-                # One row a line (--skip-extended-insert, which escapes line
-                # breaks inside values): anything else would make rows and
-                # lines differ.
-                raise ValueError("not one row on a line of table %s: %r" % (name, line[:80]))
-            tables[name]["rows"] += 1
-            hashes[name].update(line + b"\n")
+            # MariaDB's mysqldump puts each row of an INSERT on a line of its
+            # own; a value holds no line break (it is written as \\n).
+            statement = [line[match.end() :]]
+            while not statement[-1].endswith(b";"):
+                statement.append(next(lines, None))
+                if statement[-1] is None:
+                    raise ValueError("an INSERT of table %s is cut off: %r" % (name, statement[-2][-80:]))
+            rows[name].extend(split_rows(b"\n".join(statement)[:-1]))
     if create is not None:
         raise ValueError("the dump ends inside CREATE TABLE %s" % create[0])
-    for name, digest in hashes.items():
+    for name, values in rows.items():
+        digest = hashlib.sha256()
+        for row in sorted(values):
+            digest.update(row + b"\n")
+        tables[name]["rows"] = len(values)
         tables[name]["rows_sha256"] = digest.hexdigest()
     return tables
 
@@ -154,6 +169,13 @@ def _root_password(stack_dir):
         return json.load(handle)["db_root_password"]
 
 
+def fingerprint_dump_file(path):
+    """The tables of a backup's dump (FILE.sql.gz or FILE.sql), no files."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        return {"tables": parse_dump(line.rstrip(b"\n") for line in handle), "files": {}}
+
+
 def fingerprint(stack_dir, media_volume):
     """Dump the stack's database through its db container; hash the media volume."""
     dump = subprocess.run(
@@ -184,7 +206,14 @@ def main(argv=None):
     parser.add_argument(
         "--compare", action="store_true", help='read {"expected", "actual"} on stdin, print the differences'
     )
+    parser.add_argument(
+        "--dump-file", default="", help="fingerprint this dump (.sql or .sql.gz) instead of the database"
+    )
     args = parser.parse_args(argv)
+    if args.dump_file:
+        json.dump(fingerprint_dump_file(args.dump_file), sys.stdout, sort_keys=True)
+        print()
+        return 0
     if args.compare:
         pair = json.load(sys.stdin)
         for line in differences(pair["expected"], pair["actual"]):

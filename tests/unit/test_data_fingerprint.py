@@ -1,5 +1,6 @@
 """tests/data_fingerprint.py: the exact comparison of a site's data."""
 
+import gzip
 import importlib.util
 import io
 import json
@@ -82,17 +83,59 @@ def test_a_table_more_shows():
     assert sorted(parse(more)) == ["empty`one", "notes_note", "notes_v2_marker"]
 
 
+def test_extended_inserts_in_any_order_compare_with_one_row_a_line():
+    # How the backup's dump writes the same rows: many a line, here in another order.
+    extended = DUMP.replace(
+        b"INSERT INTO `notes_note` VALUES (1,'row-1');\n"
+        b"INSERT INTO `notes_note` VALUES (2,'a),(b\\nc;');\n"
+        b"INSERT INTO `notes_note` VALUES (3,'row-3');\n",
+        b"INSERT INTO `notes_note` VALUES (3,'row-3'),(1,'row-1');\n"
+        b"INSERT INTO `notes_note` VALUES (2,'a),(b\\nc;');\n",
+    )
+    assert extended != DUMP
+    assert parse(extended) == parse(DUMP)
+    # MariaDB 11's mysqldump: a row a line after the INSERT's first line.
+    multiline = DUMP.replace(
+        b"INSERT INTO `notes_note` VALUES (1,'row-1');\n"
+        b"INSERT INTO `notes_note` VALUES (2,'a),(b\\nc;');\n"
+        b"INSERT INTO `notes_note` VALUES (3,'row-3');\n",
+        b"INSERT INTO `notes_note` VALUES\n(1,'row-1'),\n(2,'a),(b\\nc;'),\n(3,'row-3');\n",
+    )
+    assert multiline != DUMP
+    assert parse(multiline) == parse(DUMP)
+
+
+@pytest.mark.parametrize(
+    "values, rows",
+    [
+        (b"(1,'a')", [b"(1,'a')"]),
+        (b"(1,'x\\')y'),(2,\"(\")", [b"(1,'x\\')y')", b'(2,"(")']),
+        (b"(1,'it''s'),(2,NULL)", [b"(1,'it''s')", b"(2,NULL)"]),
+    ],
+)
+def test_split_rows_skips_quoted_parentheses(values, rows):
+    assert fp.split_rows(values) == rows
+
+
 @pytest.mark.parametrize(
     "dump, error",
     [
         (b"INSERT INTO `t` VALUES (1);", "before its CREATE TABLE"),
         (b"CREATE TABLE `t` (\n  `id` int\n", "ends inside CREATE TABLE t"),
-        (DUMP.replace(b"(3,'row-3');", b"(3,'row-3'),(4,'x');\n(5,'y');"), "not one row on a line"),
+        (DUMP.replace(b"(3,'row-3');", b"(3,'row-3'),(4,"), "cut off"),
+        (DUMP.replace(b"(3,'row-3');", b"(3,'row-3'),(4,'x'));"), "unbalanced"),
     ],
 )
 def test_unexpected_dumps_are_refused(dump, error):
     with pytest.raises(ValueError, match=error):
         parse(dump)
+
+
+def test_a_backups_dump_file(tmp_path):
+    path = tmp_path / "mysite-20261205T000000Z-manual.sql.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"CREATE DATABASE `mysite`;\nUSE `mysite`;\n" + DUMP)
+    assert fp.fingerprint_dump_file(str(path)) == {"tables": parse(DUMP), "files": {}}
 
 
 def test_files_by_relative_path(tmp_path):
