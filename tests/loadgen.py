@@ -11,7 +11,10 @@ Open loop: request i is due at start + i/rate whatever happened to the
 requests before it, and its latency is counted from that due time, so a
 stalled server shows up as latency and failures, never as a slower sender.
 When more than --max-inflight requests are outstanding, the due request is
-counted as failed ("overload"), not skipped.
+counted as failed ("overload"), not skipped. By default that is as many as
+can be outstanding before the first of them times out (rate x timeout), so
+a slow server shows as latency and timeouts, and overload only when this
+client cannot hold more.
 
 Every request is recorded: any exception (a truncated body, a reset, a bad
 status line, a timeout, a TLS error) and any answer that is not 2xx (or not
@@ -318,8 +321,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=60.0, help="maximum seconds")
     p.add_argument("--workers", type=int, default=8,
                    help="ignored (kept for old callers): the pool grows to --max-inflight")
-    p.add_argument("--max-inflight", type=int, default=256,
-                   help="outstanding requests at most; a request due beyond it fails as 'overload'")
+    p.add_argument("--max-inflight", type=int,
+                   help="outstanding requests at most; a request due beyond it fails as 'overload'"
+                   " (default: rate x timeout + 64, at least 256)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds for a whole request and its answer")
     p.add_argument("--stop-file", help="stop early when this file exists")
     p.add_argument("--cafile",
@@ -339,6 +343,8 @@ def main(argv: list | None = None) -> int:
     url = urllib.parse.urlsplit(args.url)
     if url.scheme not in ("http", "https") or not url.hostname:
         p.error(f"--url {args.url}: expected http(s)://host[:port]/path")
+    if args.max_inflight is None:
+        args.max_inflight = max(256, math.ceil(args.rate * args.timeout) + 64)
     if args.rate <= 0 or args.duration <= 0 or args.timeout <= 0 or args.max_inflight < 1:
         p.error("--rate, --duration, --timeout and --max-inflight must be positive")
     try:

@@ -195,6 +195,13 @@ def test_more_outstanding_than_allowed_is_overload_not_skipped(tmp_path, serve):
     assert result["failed"] == EXPECTED and result["ok"] is False
 
 
+def test_by_default_a_request_times_out_before_it_overloads(tmp_path, serve):
+    # 300 due within 0.5 s, none answered within 1 s: more than 256 outstanding,
+    # fewer than rate x timeout + 64, so each one is sent and times out.
+    result = run(tmp_path, serve(stall), rate=600, timeout=1.0)
+    assert result["statuses"] == {"timeout": 300} and result["ok"] is False
+
+
 def test_slow_answers_break_the_p99_bound(tmp_path, serve):
     result = run(tmp_path, serve(slow), "--max-p99-ms", "100")
     assert (result["sent"], result["failed"], result["statuses"]) == (EXPECTED, 0, {"200": EXPECTED})
