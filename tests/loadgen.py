@@ -119,6 +119,7 @@ class Load:
         self.lock = threading.Lock()
         self.records = []  # (t, spec, outcome, ok, latency or None, detail)
         self.releases = {}
+        self.lags = []  # how late each request left this client (its own CPU starvation)
         self.inflight = 0
         self.started = 0.0
 
@@ -186,6 +187,8 @@ class Load:
         if ok and release is not None and release in self.forbidden:
             outcome, ok, detail = "forbidden-release", False, f"{outcome} from release {release}"
         self.record(due, spec["spec"], outcome, ok, time.monotonic() - due, detail, release)
+        with self.lock:
+            self.lags.append(begin - due)
 
     def record(self, due, spec, outcome, ok, latency, detail, release=None):
         with self.lock:
@@ -250,6 +253,7 @@ class Load:
         with self.lock:
             records = sorted(self.records, key=lambda r: r[0])
             releases = dict(self.releases)
+            lags = sorted(self.lags)
         statuses, per_path, failures = {}, {}, []
         latencies = sorted(r[4] for r in records if r[4] is not None)
         for spec in self.specs:
@@ -296,6 +300,9 @@ class Load:
             "p50_ms": percentile(latencies, 0.50),
             "p99_ms": p99,
             "max_ms": percentile(latencies, 1.0),
+            # Part of the latency spent in this client before sending (a busy
+            # controller, not the server): high here means the machine, not the site.
+            "send_lag_p99_ms": percentile(lags, 0.99),
             "statuses": statuses,
             "per_path": per_path,
             "releases": releases,

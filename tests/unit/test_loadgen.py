@@ -148,6 +148,7 @@ def test_good_server_is_ok(tmp_path, serve):
     assert len(server.seen) == EXPECTED
     assert {host for _, _, host, _ in server.seen} == {"site.example.test"}
     assert result["p99_ms"] is not None and result["max_ms"] >= result["p99_ms"] >= result["p50_ms"]
+    assert 0 <= result["send_lag_p99_ms"] < 100
 
 
 @pytest.mark.parametrize("behaviour, outcome", [
@@ -206,6 +207,7 @@ def test_slow_answers_break_the_p99_bound(tmp_path, serve):
     result = run(tmp_path, serve(slow), "--max-p99-ms", "100")
     assert (result["sent"], result["failed"], result["statuses"]) == (EXPECTED, 0, {"200": EXPECTED})
     assert result["p99_ms"] >= 150
+    assert result["send_lag_p99_ms"] < 100  # the server was slow, not this client
     assert result["ok"] is False
     assert result["problems"] == ["p99 latency %s ms is over the bound of 100.0 ms" % result["p99_ms"]]
 
