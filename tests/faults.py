@@ -2,7 +2,7 @@
 """Fault injection for deploy.yml (molecule scenario `faults`).
 
 Each case publishes a new commit of app/ to the scenario's test git host,
-starts `ansible-playbook deploy.yml` under load (tests/loadgen.py at 50
+starts `ansible-playbook deploy.yml` under load (tests/loadgen.py at 20
 requests/s, open loop, on the home page and the page that reads and writes
 rows: every exception, timeout, non-2xx answer or p99 over --max-p99-ms
 fails the case), and cuts the run with SIGINT (Ctrl-C: the
@@ -137,7 +137,7 @@ class Faults:
                 os.unlink(path)
         proc = subprocess.Popen([sys.executable, os.path.join(self.args.project, "tests", "loadgen.py"),
                                  "--url", "http://%s/" % self.args.site_ip, "--host", self.args.domain, "--db",
-                                 "--rate", "50", "--duration", "900", "--max-p99-ms", str(self.args.max_p99_ms),
+                                 "--rate", str(self.args.rate), "--duration", "900", "--max-p99-ms", str(self.args.max_p99_ms),
                                  "--stop-file", stop, "--out", out], stdout=subprocess.DEVNULL)
         return proc, stop, out
 
@@ -409,7 +409,8 @@ def main():
         parser.add_argument("--" + option, required=True)
     parser.add_argument("--signals", choices=("both", "alternate"), default="both",
                         help="both: each point with SIGINT and SIGKILL; alternate: each point once")
-    parser.add_argument("--max-p99-ms", type=float, default=5000,
+    parser.add_argument("--rate", type=float, default=20, help="requests per second of each load (open loop)")
+    parser.add_argument("--max-p99-ms", type=float, default=9000,
                         help="p99 latency bound of every load (ms): a request that waited longer fails the case")
     parser.add_argument("--only", default="",
                         help="comma-separated cases: build,migrate,switch,drain,two,build-failure,preflight")
