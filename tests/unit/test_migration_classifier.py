@@ -203,3 +203,16 @@ def test_nothing_to_apply_says_so():
         plan.classify_plan([], lambda m: note_state())["text"]
         == "0 migrations, 0 incompatible with the serving release"
     )
+
+
+def test_an_app_new_to_the_database_cannot_break_the_serving_release():
+    # An empty database (a new db host before its restore) or an app the
+    # release adds: its later steps (contenttypes' RemoveField, auth's
+    # AlterField) change tables nothing reads yet.
+    remove = migration("0002_remove", [migrations.RemoveField("note", "text")])
+    result = plan.classify_plan([(remove, False)], lambda m: note_state(), applied_apps={"auth"})
+    assert result["incompatible"] == 0
+    assert "no applied migration" in result["migrations"][0]["operations"][0]["reason"]
+    # The same step of an app that has applied migrations is refused.
+    result = plan.classify_plan([(remove, False)], lambda m: note_state(), applied_apps={"notes"})
+    assert result["incompatible"] == 1

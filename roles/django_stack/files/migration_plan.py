@@ -267,13 +267,37 @@ def summarize(migrations):
     }
 
 
-def classify_plan(plan, state_before):
+def classify_new_app(migration):
+    """A migration of an app the live database has no migration of: compatible.
+
+    None of the app's tables exist yet, so the serving release cannot be
+    reading them (an empty database restored onto a new db host, or an app
+    the release adds, with its own later RemoveField/AlterField steps).
+    """
+    reason = "the app %s has no applied migration in this database: nothing of it exists yet" % migration.app_label
+    return {
+        "migration": "%s.%s" % (migration.app_label, migration.name),
+        "marked_safe": False,
+        "compatible": True,
+        "operations": [
+            {"operation": describe(operation), "verdict": COMPATIBLE, "reason": reason}
+            for operation in migration.operations
+        ],
+    }
+
+
+def classify_plan(plan, state_before, applied_apps=None):
     """Classify a migration plan: [(migration, backwards)] as MigrationExecutor gives it.
 
-    state_before(migration) returns the project state just before it.
+    state_before(migration) returns the project state just before it;
+    applied_apps, the app labels with at least one applied migration (None:
+    every app has some).
     """
     migrations = []
     for migration, backwards in plan:
+        if not backwards and applied_apps is not None and migration.app_label not in applied_apps:
+            migrations.append(classify_new_app(migration))
+            continue
         if backwards:
             # `migrate` without a target only goes forwards; unapplying is
             # rollback.yml's business.
@@ -302,7 +326,8 @@ def main():
     def state_before(migration):
         return executor.loader.project_state((migration.app_label, migration.name), at_end=False)
 
-    result = classify_plan(plan, state_before)
+    applied_apps = {app_label for app_label, _name in executor.loader.applied_migrations}
+    result = classify_plan(plan, state_before, applied_apps)
     print(MARKER + json.dumps(result), flush=True)
     sys.exit(RC_INCOMPATIBLE if result["incompatible"] else 0)
 
