@@ -137,7 +137,8 @@ class Faults:
                 os.unlink(path)
         proc = subprocess.Popen([sys.executable, os.path.join(self.args.project, "tests", "loadgen.py"),
                                  "--url", "http://%s/" % self.args.site_ip, "--host", self.args.domain, "--db",
-                                 "--rate", str(self.args.rate), "--duration", "900", "--max-p99-ms", str(self.args.max_p99_ms),
+                                 "--rate", str(self.args.rate), "--duration", "900",
+                                 "--max-p99-ms", str(self.args.max_p99_ms),
                                  "--stop-file", stop, "--out", out], stdout=subprocess.DEVNULL)
         return proc, stop, out
 
