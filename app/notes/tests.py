@@ -131,14 +131,19 @@ class NotesTests(CollectedStaticTestCase):
         self.assertFalse(Note.objects.exists())
 
 
-class UploadTests(CollectedStaticTestCase):
+class TempMediaMixin:
+    """Each test stores uploads in a MEDIA_ROOT of its own, removed after it."""
+
     def setUp(self):
+        super().setUp()
         media_root = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, media_root)
         media_override = override_settings(MEDIA_ROOT=media_root)
         media_override.enable()
         self.addCleanup(media_override.disable)
 
+
+class UploadTests(TempMediaMixin, CollectedStaticTestCase):
     def test_list_shows_form(self):
         response = self.client.get("/notes/uploads/")
         self.assertEqual(response.status_code, 200)
@@ -170,15 +175,9 @@ class UploadTests(CollectedStaticTestCase):
         self.assertContains(response, "Files up to 1 MiB only.", status_code=400)
 
 
-class ProbeTests(TestCase):
+class ProbeTests(TempMediaMixin, TestCase):
     """/notes/probe/: the page load tests use, since it reads and writes rows."""
 
-    def setUp(self):
-        media_root = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, media_root)
-        media_override = override_settings(MEDIA_ROOT=media_root)
-        media_override.enable()
-        self.addCleanup(media_override.disable)
 
     @override_settings(APP_RELEASE="abc123")
     def test_get_reads_notes(self):
