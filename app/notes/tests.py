@@ -178,7 +178,6 @@ class UploadTests(TempMediaMixin, CollectedStaticTestCase):
 class ProbeTests(TempMediaMixin, TestCase):
     """/notes/probe/: the page load tests use, since it reads and writes rows."""
 
-
     @override_settings(APP_RELEASE="abc123")
     def test_get_reads_notes(self):
         first = Note.objects.create(text="one")
