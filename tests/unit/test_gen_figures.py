@@ -29,6 +29,12 @@ Text above the figures stays.
 Text below stays too.
 """
 
+README = """# django-stack
+
+<!-- BEGIN_FIGURES -->
+<!-- END_FIGURES -->
+"""
+
 RERUN = {
     "commit": "abc1234",
     "date": "2026-12-04 21:10 UTC",
@@ -59,7 +65,9 @@ def site(tmp_path):
     doc.write_text(DOC)
     bench = tmp_path / "bench"
     bench.mkdir()
-    return doc, bench
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+    return doc, bench, readme
 
 
 def save(bench, kind, data):
@@ -67,8 +75,8 @@ def save(bench, kind, data):
 
 
 def gen(site, *argv):
-    doc, bench = site
-    return gen_figures.main(list(argv), doc=doc, bench_dir=bench)
+    doc, bench, readme = site
+    return gen_figures.main(list(argv), doc=doc, bench_dir=bench, readme=readme)
 
 
 def test_no_saved_json_says_so_and_is_current(site):
@@ -159,6 +167,20 @@ def test_add_copies_a_run_and_renders_it(site, tmp_path):
     assert "| fleet / single, no-op | 3.06 |" in text
     assert "| update, fleet | - |" in text
     assert "| requests/s from the load balancer to lb | 594 (p99 48 ms, 0 errors) |" in text
+
+
+def test_readme_quotes_the_headline_figures_with_their_provenance(site):
+    save(site[1], "update", UPDATE)
+    save(site[1], "rerun", RERUN)
+    assert gen(site) == 0
+    text = site[2].read_text()
+    assert "2344 requests, 0 failed, the new release serving after 26.5 s (commit `def5678-dirty`" in text
+    assert "2026-12-04 22:00 UTC" in text
+    assert "a rerun with nothing new: 10.5 s" in text
+    assert gen(site, "--check") == 0
+    # A figure typed into the README by hand is caught.
+    site[2].write_text(text.replace("0 failed", "1 failed"))
+    assert gen(site, "--check") == 1
 
 
 def test_add_refuses_a_run_without_provenance(site, tmp_path):
