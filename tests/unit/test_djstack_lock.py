@@ -374,3 +374,29 @@ def test_run_without_the_run_lock_runs_nothing(lock, systemd_run, tmp_path):
     assert "not held by this run" in done.stderr
     assert not calls.exists() and not marker.exists()
     assert read_record(lock) == holder
+
+
+def test_the_lock_directory_is_made_private(lock, tmp_path):
+    env = dict(lock.env, DJSTACK_LOCK_DIR=str(tmp_path / "fresh"))
+    rc, answer, done = lock("status", env=env)
+    assert rc == 0, done.stderr
+    assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_lock_directory_others_can_write_is_refused(lock, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    rc, answer, done = lock("status", env=dict(lock.env, DJSTACK_LOCK_DIR=str(shared)))
+    assert rc == 2
+    assert "only it can write" in done.stderr
+    assert not list(shared.iterdir())
+
+
+def test_a_symlinked_lock_directory_is_refused(lock, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(target)
+    rc, answer, done = lock("status", env=dict(lock.env, DJSTACK_LOCK_DIR=str(tmp_path / "link")))
+    assert rc == 2
+    assert not list(target.iterdir())
