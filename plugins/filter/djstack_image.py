@@ -41,7 +41,8 @@ def docker_build_argv(spec):
     revision (the commit), gunicorn_label (bool: the repository's
     Dockerfile has no CMD), base_name, base_digest, python_image (the base's
     name@digest for the built-in Dockerfile, or "" to leave it), build_args
-    (dict; a PYTHON_IMAGE there wins over python_image).
+    (dict; a PYTHON_IMAGE there wins over python_image), secrets (the names
+    of the BuildKit secrets, each in a file of that name in secrets_dir).
     """
     timeout = str(spec["timeout"])
     if spec.get("runner"):
@@ -67,6 +68,9 @@ def docker_build_argv(spec):
     if spec.get("python_image") and "PYTHON_IMAGE" not in build_args:
         argv.append("--build-arg=PYTHON_IMAGE=" + spec["python_image"])
     argv += ["--build-arg=%s=%s" % (key, value) for key, value in build_args.items()]
+    # BuildKit secrets: the file's path on the command line, never the value.
+    for name in sorted(spec.get("secrets") or []):
+        argv.append("--secret=id=%s,src=%s/%s" % (name, spec["secrets_dir"], name))
     argv.append(spec["source_dir"])
     return argv
 

@@ -68,6 +68,13 @@ def test_build_arg_values_are_strings_and_one_argv_item_each():
     assert "--build-arg=SPACED=a b; c" in argv
 
 
+def test_secrets_are_passed_as_files_never_as_values():
+    argv = argv_of(spec(secrets=["PIP_INDEX_URL", "A"], secrets_dir="/run/djstack/s"))
+    assert argv[-3:] == ["--secret=id=A,src=/run/djstack/s/A",
+                         "--secret=id=PIP_INDEX_URL,src=/run/djstack/s/PIP_INDEX_URL", "/srv/mysite/src"]
+    assert not [a for a in argv_of(spec()) if a.startswith("--secret")]
+
+
 def test_repo_digest_in_the_base_repository_only():
     digests = ["docker.io/library/python@sha256:aaa", "mirror.example/python@sha256:bbb"]
     assert djstack_image.base_repo_digest(digests, "python") == "python@sha256:aaa"
