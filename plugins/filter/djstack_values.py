@@ -54,7 +54,10 @@ SHAPES = {
         _IMAGE_REPO + r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?",
         "one image reference such as nginx:1.28 or registry.example.com/acme/app@sha256:...",
     ),
-    "image_repo": (_IMAGE_REPO, "an image repository without a tag, such as mysite-app or registry.example.com/acme/app"),
+    "image_repo": (
+        _IMAGE_REPO,
+        "an image repository without a tag, such as mysite-app or registry.example.com/acme/app",
+    ),
     "size": (r"[0-9]+[kKmMgG]?", "a size such as 10m, 512k or 1g"),
     "url": (r"https?://[A-Za-z0-9._~:/?#\[\]@!*+,=%&-]+", "a URL such as https://example.com/path"),
     "repo_url": (
@@ -63,11 +66,11 @@ SHAPES = {
     ),
     "git_ref": (r"[A-Za-z0-9._/@^~+-]+", "a branch, tag or commit such as main or v1.2"),
     "email": (r"[A-Za-z0-9._%+-]+@" + _HOST, "an e-mail address such as admin@example.com"),
-    "calendar": (r"[A-Za-z0-9 *:/,.~+-]+", "a systemd calendar expression such as daily or \"Mon *-*-* 03:00\""),
+    "calendar": (r"[A-Za-z0-9 *:/,.~+-]+", 'a systemd calendar expression such as daily or "Mon *-*-* 03:00"'),
     "restic_repo": (r"[A-Za-z0-9._~:/?@!*+,=%&-]+", "a restic repository such as sftp:backup@host:/srv/restic"),
     "s3_key": (r"[A-Za-z0-9/+=_.-]+", "the key as the provider shows it (letters, digits, /+=_.-)"),
     # Written into nginx strings in double quotes: no ", \ or $ (a variable).
-    "csp": (r"[^\x00-\x1f\x7f\"\\$]*", "one line without \", \\ or $"),
+    "csp": (r"[^\x00-\x1f\x7f\"\\$]*", 'one line without ", \\ or $'),
     # Written single-quoted into env files compose reads: no ' and no
     # trailing backslash (it would escape the closing quote).
     "env_value": (r"[^\x00-\x1f\x7f']*(?<!\\)", "one line without ' (and not ending in \\)"),

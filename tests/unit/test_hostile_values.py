@@ -79,7 +79,7 @@ def string_variables():
     for role, path in _role_files():
         specs = yaml.safe_load(path.read_text())["argument_specs"]
         main = (specs.get("main") or {}).get("options") or {}
-        for entry, spec in specs.items():
+        for spec in specs.values():
             for name, option in (spec.get("options") or {}).items():
                 if _is_string_option(option) and (role, name) not in out:
                     out[(role, name)] = (option, name in main)
@@ -100,7 +100,9 @@ def classify(role, name, option, main):
     return None
 
 
-@pytest.mark.parametrize(("role", "name", "option", "main"), string_variables(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("role", "name", "option", "main"), string_variables(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_string_variable_is_covered(role, name, option, main):
     assert classify(role, name, option, main), (
         f"{name} (roles/{role}/meta/argument_specs.yml) is a string variable without a shape: add it to the "
@@ -146,13 +148,26 @@ def _render(template, overrides):
         django_stack_release="0123456789abcdef",
         _django_stack_upstream_slot="blue",
         _django_stack_cert={"stat": {"exists": False}},
-        _django_stack_secrets={"secret_key": "sk", "db_password": "dp", "redis_password": "rp",
-                               "db_root_password": "rootp", "db_password_retiring": "old"},
+        _django_stack_secrets={
+            "secret_key": "sk",
+            "db_password": "dp",
+            "redis_password": "rp",
+            "db_root_password": "rootp",
+            "db_password_retiring": "old",
+        },
         _django_stack_rotate_phase="start",
         _django_stack_db_access={"flavour": "mysql", "root": "old", "app": "refused", "retiring": "gone"},
         django_backup_restic_repository="sftp:backup@backup.example.com:/srv/restic",
-        django_lb_backends=[{"name": "web1", "address": "10.0.0.11", "port": 80, "domain": "www.example.com",
-                             "domains": ["www.example.com"], "health_path": "/healthz/"}],
+        django_lb_backends=[
+            {
+                "name": "web1",
+                "address": "10.0.0.11",
+                "port": 80,
+                "domain": "www.example.com",
+                "domains": ["www.example.com"],
+                "health_path": "/healthz/",
+            }
+        ],
         _django_lb_tls=False,
         _django_stack_slots={"blue": "0123456789abcdef"},
         _django_stack_gunicorn_slots=["blue"],
@@ -261,13 +276,20 @@ def _app_env(overrides):
 
 def _same_app_env_value(value):
     env = _app_env({"django_stack_app_env": {"MY_SETTING": value}})
-    return env["MY_SETTING"] == value and env["DJANGO_DEBUG"] == "false" and set(env) == set(_app_env({})) | {"MY_SETTING"}
+    return (
+        env["MY_SETTING"] == value and env["DJANGO_DEBUG"] == "false" and set(env) == set(_app_env({})) | {"MY_SETTING"}
+    )
 
 
 def _same_secret(key):
     def check(value):
-        secrets = {"secret_key": "sk", "db_password": "dp", "redis_password": "rp", "db_root_password": "rootp",
-                   "db_password_retiring": "old"} | {key: value}
+        secrets = {
+            "secret_key": "sk",
+            "db_password": "dp",
+            "redis_password": "rp",
+            "db_root_password": "rootp",
+            "db_password_retiring": "old",
+        } | {key: value}
         env = _app_env({"_django_stack_secrets": secrets, "django_stack_redis": True})
         redis = _render("django_stack/templates/redis.conf.j2", {"_django_stack_secrets": secrets})
         sql = _render("django_stack/templates/rotate.sql.j2", {"_django_stack_secrets": secrets})
@@ -339,7 +361,9 @@ def _same_calendar(name, template):
 
 
 def _same_origins(value):
-    text = _render("unattended_upgrades/templates/unattended-upgrades.conf.j2", {"unattended_upgrades_origins": [value]})
+    text = _render(
+        "unattended_upgrades/templates/unattended-upgrades.conf.j2", {"unattended_upgrades_origins": [value]}
+    )
     lines = [line.strip() for line in text.splitlines() if line.strip().endswith(";") and line.strip().startswith('"')]
     return [json.loads(line[:-1]) for line in lines] == [value]
 
@@ -347,16 +371,25 @@ def _same_origins(value):
 def _same_sshd(value):
     text = _render("ssh_hardening/templates/sshd-hardening.conf.j2", {"ssh_hardening_extra_options": {"Banner": value}})
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    base = [line for line in _render("ssh_hardening/templates/sshd-hardening.conf.j2", {}).splitlines()
-            if line and not line.startswith("#")]
+    base = [
+        line
+        for line in _render("ssh_hardening/templates/sshd-hardening.conf.j2", {}).splitlines()
+        if line and not line.startswith("#")
+    ]
     return len(lines) == len(base) + 1 and f"Banner {value}" in lines
 
 
 def _same_maintenance(value):
-    text = _render("django_stack/templates/maintenance.html.j2", {"django_stack_maintenance_message": value,
-                                                                  "_django_stack_primary_domain": "www.example.com"})
-    return len(text.splitlines()) == len(_render("django_stack/templates/maintenance.html.j2", {
-        "django_stack_maintenance_message": "m", "_django_stack_primary_domain": "www.example.com"}).splitlines())
+    text = _render(
+        "django_stack/templates/maintenance.html.j2",
+        {"django_stack_maintenance_message": value, "_django_stack_primary_domain": "www.example.com"},
+    )
+    return len(text.splitlines()) == len(
+        _render(
+            "django_stack/templates/maintenance.html.j2",
+            {"django_stack_maintenance_message": "m", "_django_stack_primary_domain": "www.example.com"},
+        ).splitlines()
+    )
 
 
 # A value these accept is rendered through the real template and parsed.
@@ -369,10 +402,12 @@ ENCODED = {
     "django_stack_redis_password": _same_secret("redis_password"),
     "django_backup_restic_env": _same_restic_env,
     "django_backup_on_calendar": _same_calendar("django_backup_on_calendar", "django_backup/templates/backup.timer.j2"),
-    "django_backup_restic_prune_on_calendar": _same_calendar("django_backup_restic_prune_on_calendar",
-                                                             "django_backup/templates/backup-prune.timer.j2"),
-    "django_backup_restic_check_on_calendar": _same_calendar("django_backup_restic_check_on_calendar",
-                                                             "django_backup/templates/backup-check.timer.j2"),
+    "django_backup_restic_prune_on_calendar": _same_calendar(
+        "django_backup_restic_prune_on_calendar", "django_backup/templates/backup-prune.timer.j2"
+    ),
+    "django_backup_restic_check_on_calendar": _same_calendar(
+        "django_backup_restic_check_on_calendar", "django_backup/templates/backup-check.timer.j2"
+    ),
     "unattended_upgrades_origins": _same_origins,
     "ssh_hardening_extra_options": _same_sshd,
     # The page's own text (HTML the operator writes), one line.
@@ -448,6 +483,7 @@ def test_hostile_value_is_refused_or_harmless(role, name, shape, value):
 
 # ---- the injections of issue 31, through the real templates -----------------
 
+
 def _refused(name, shape_owner, value):
     shapes = ALL_SHAPES[shape_owner]
     return djstack_values.djstack_check_values({name: shapes[name]}, [value])
@@ -455,17 +491,29 @@ def _refused(name, shape_owner, value):
 
 def test_csp_with_a_quote_adds_nginx_blocks_and_is_refused():
     value = "default-src 'self'\"; } server { listen 81; include /etc/passwd; location / { return 200 \"x"
-    base = _shape_of(nginx_tree(_render("django_stack/templates/site.conf.j2", {
-        "django_stack_content_security_policy": "default-src 'self'"})))
-    assert _shape_of(nginx_tree(_render("django_stack/templates/site.conf.j2", {
-        "django_stack_content_security_policy": value}))) != base
+    base = _shape_of(
+        nginx_tree(
+            _render(
+                "django_stack/templates/site.conf.j2", {"django_stack_content_security_policy": "default-src 'self'"}
+            )
+        )
+    )
+    assert (
+        _shape_of(
+            nginx_tree(_render("django_stack/templates/site.conf.j2", {"django_stack_content_security_policy": value}))
+        )
+        != base
+    )
     assert _refused("django_stack_content_security_policy", "django_stack", value)
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("django_stack_client_max_body_size", "10m; include /etc/passwd"),
-    ("django_stack_health_path", "/healthz/ { return 200; } location /x"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("django_stack_client_max_body_size", "10m; include /etc/passwd"),
+        ("django_stack_health_path", "/healthz/ { return 200; } location /x"),
+    ],
+)
 def test_nginx_values_add_blocks_and_are_refused(name, value):
     base = _shape_of(nginx_tree(_render("django_stack/templates/site.conf.j2", {})))
     assert _shape_of(nginx_tree(_render("django_stack/templates/site.conf.j2", {name: value}))) != base
@@ -496,8 +544,14 @@ def test_image_with_a_newline_adds_compose_keys_and_is_refused():
 
 def test_health_path_adds_a_haproxy_line_and_is_refused():
     value = "/healthz/\n    http-request return status 200"
-    backend = {"name": "web1", "address": "10.0.0.11", "port": 80, "domain": "www.example.com",
-               "domains": ["www.example.com"], "health_path": value}
+    backend = {
+        "name": "web1",
+        "address": "10.0.0.11",
+        "port": 80,
+        "domain": "www.example.com",
+        "domains": ["www.example.com"],
+        "health_path": value,
+    }
     text = _render("django_lb/templates/haproxy.cfg.j2", {"django_lb_backends": [backend]})
     assert "\n    http-request return status 200" in text
     assert _refused("django_stack_health_path", "django_stack", value)
@@ -510,8 +564,10 @@ def test_restic_host_adds_an_exec_line_and_is_refused():
     assert _refused("django_backup_restic_host", "django_backup", value)  # ... and refused
 
 
-@pytest.mark.parametrize("name", ["django_backup_on_calendar", "django_backup_restic_prune_on_calendar",
-                                  "django_backup_restic_check_on_calendar"])
+@pytest.mark.parametrize(
+    "name",
+    ["django_backup_on_calendar", "django_backup_restic_prune_on_calendar", "django_backup_restic_check_on_calendar"],
+)
 def test_backup_calendar_with_a_newline_is_refused(name):
     assert _refused(name, "django_backup", "daily\nExecStart=/bin/sh")
 
@@ -529,19 +585,29 @@ def test_restic_env_quotes_every_value():
 
 # ---- the filter itself ------------------------------------------------------
 
+
 def test_ordinary_values_pass():
     shapes = ALL_SHAPES["django_stack"]
     values = {
-        "django_stack_name": "mysite", "django_stack_dir": "/srv/mysite", "django_stack_domains": ["www.example.com"],
-        "django_stack_client_max_body_size": "10m", "django_stack_content_security_policy":
-        "default-src 'self'; frame-ancestors 'none'", "django_stack_app_image": "mysite-app",
-        "django_stack_db_image": "mysql:8.4", "django_stack_nginx_image": "nginx:1.28",
+        "django_stack_name": "mysite",
+        "django_stack_dir": "/srv/mysite",
+        "django_stack_domains": ["www.example.com"],
+        "django_stack_client_max_body_size": "10m",
+        "django_stack_content_security_policy": "default-src 'self'; frame-ancestors 'none'",
+        "django_stack_app_image": "mysite-app",
+        "django_stack_db_image": "mysql:8.4",
+        "django_stack_nginx_image": "nginx:1.28",
         "django_stack_redis_image": "registry.example.com:5000/lib/redis:8@sha256:" + "a" * 64,
-        "django_stack_project_module": "", "django_stack_db_name": "django", "django_stack_db_user": "django",
-        "django_stack_secret_key": "k9$!x(#)+=@^&*-_", "django_stack_app_env": {"DJANGO_X": 'a "b" {c};'},
-        "django_stack_health_path": "/healthz/", "django_stack_trusted_proxies": ["10.0.0.0/24", "fd00::1"],
+        "django_stack_project_module": "",
+        "django_stack_db_name": "django",
+        "django_stack_db_user": "django",
+        "django_stack_secret_key": "k9$!x(#)+=@^&*-_",
+        "django_stack_app_env": {"DJANGO_X": 'a "b" {c};'},
+        "django_stack_health_path": "/healthz/",
+        "django_stack_trusted_proxies": ["10.0.0.0/24", "fd00::1"],
         "django_stack_schedules": [{"name": "clear", "command": "clearsessions", "on_calendar": "*:0/15"}],
-        "django_stack_maintenance_template": "maintenance.html.j2", "django_stack_check_deploy_ignore": ["security.W004"],
+        "django_stack_maintenance_template": "maintenance.html.j2",
+        "django_stack_check_deploy_ignore": ["security.W004"],
     }
     assert djstack_values.djstack_check_values(shapes, values) == []
 
@@ -549,8 +615,9 @@ def test_ordinary_values_pass():
 def test_message_names_the_variable_and_what_to_write():
     [message] = djstack_values.djstack_check_values({"django_stack_health_path": "url_path"}, ["/a b"])
     assert message.startswith("django_stack_health_path must be a URL path such as /healthz/")
-    [message] = djstack_values.djstack_check_values({"django_stack_app_env": {"keys": "env_name", "values": "env_value"}},
-                                                    [{"X": "it's"}])
+    [message] = djstack_values.djstack_check_values(
+        {"django_stack_app_env": {"keys": "env_name", "values": "env_value"}}, [{"X": "it's"}]
+    )
     assert message.startswith("django_stack_app_env.X must be one line without '")
 
 
@@ -559,11 +626,14 @@ def test_unknown_shape_is_an_error():
         djstack_values.djstack_check_values({"x": "nonsense"}, ["v"])
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("web1", "web1"),
-    ("/usr/local/sbin/django-restic", "/usr/local/sbin/django-restic"),
-    ("a b", '"a b"'),
-    ('a"b\nc%d$e', '"a\\"b\\nc%%d$$e"'),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("web1", "web1"),
+        ("/usr/local/sbin/django-restic", "/usr/local/sbin/django-restic"),
+        ("a b", '"a b"'),
+        ('a"b\nc%d$e', '"a\\"b\\nc%%d$$e"'),
+    ],
+)
 def test_systemd_arg(value, expected):
     assert djstack_values.djstack_systemd_arg(value) == expected
