@@ -418,6 +418,7 @@ ENCODED = {
 # variable is rendered with it, and the value must not be in it): it goes to
 # a file of its own (copy content), a JSON record (to_nice_json), or argv.
 NOT_IN_TEMPLATES = {
+    "deploy_lock_step": "djstack-lock's argv (kept as JSON in the lock), e.g. manage.py clearsessions",
     "app_source_known_hosts": "each entry one line of its own known_hosts file",
     "app_source_https_token": "the git credential file (copy content), one line",
     "app_source_https_username": "the git credential file (copy content), one line",
