@@ -119,6 +119,14 @@ def test_every_shaped_variable_is_in_the_spec():
 # ---- rendering the real templates ------------------------------------------
 
 _PLUGINS = []
+# What django_db publishes (django_db_result) and the playbook passes to
+# django_stack as django_stack_database.
+DATABASE = {
+    "local": True, "address": "db", "port": 3306, "name": "django", "user": "django", "password": "dp",
+    "image": "mysql:8.4", "dir": "/srv/django", "rotating": False, "service": "", "env": "",
+    "secrets": [{"name": "db_root_password", "file": "/srv/django/db-secrets/db_root_password"},
+                {"name": "db_password", "file": "/srv/django/db-secrets/db_password"}],
+}
 
 
 def _render(template, overrides):
@@ -134,7 +142,7 @@ def _render(template, overrides):
         _PLUGINS.append(True)
     loader = DataLoader()
     variables = {}
-    for role in ("django_stack", "django_backup", "django_lb", "ssh_hardening", "unattended_upgrades"):
+    for role in ("django_stack", "django_db", "django_backup", "django_lb", "ssh_hardening", "unattended_upgrades"):
         for part in ("defaults", "vars"):
             path = ROLES / role / part / "main.yml"
             if path.exists():
@@ -155,8 +163,16 @@ def _render(template, overrides):
             "db_root_password": "rootp",
             "db_password_retiring": "old",
         },
-        _django_stack_rotate_phase="start",
-        _django_stack_db_access={"flavour": "mysql", "root": "old", "app": "refused", "retiring": "gone"},
+        _django_db_secrets={
+            "db_password": "dp",
+            "db_root_password": "rootp",
+            "db_password_retiring": "old",
+        },
+        _django_db_rotate_phase="start",
+        _django_db_access={"flavour": "mysql", "root": "old", "app": "refused", "retiring": "gone"},
+        django_db_result={"user": "django"},
+        # What django_db publishes and the playbook passes in (django_db_result).
+        django_stack_database=DATABASE,
         django_backup_restic_repository="sftp:backup@backup.example.com:/srv/restic",
         django_lb_backends=[
             {
@@ -290,11 +306,14 @@ def _same_secret(key):
             "db_root_password": "rootp",
             "db_password_retiring": "old",
         } | {key: value}
-        env = _app_env({"_django_stack_secrets": secrets, "django_stack_redis": True})
+        database = DATABASE | {"password": secrets["db_password"]}
+        env = _app_env(
+            {"_django_stack_secrets": secrets, "django_stack_database": database, "django_stack_redis": True}
+        )
         redis = _render("django_stack/templates/redis.conf.j2", {"_django_stack_secrets": secrets})
-        sql = _render("django_stack/templates/rotate.sql.j2", {"_django_stack_secrets": secrets})
+        sql = _render("django_db/templates/rotate.sql.j2", {"_django_db_secrets": secrets})
         statements = [s for s in _sql_statements(sql) if s.strip()]
-        base_sql = _render("django_stack/templates/rotate.sql.j2", {})
+        base_sql = _render("django_db/templates/rotate.sql.j2", {})
         return (
             set(env) == set(_app_env({"django_stack_redis": True}))
             and env["DJANGO_DEBUG"] == "false"
