@@ -18,7 +18,8 @@ client cannot hold more.
 
 Every request is recorded: any exception (a truncated body, a reset, a bad
 status line, a timeout, a TLS error) and any answer that is not 2xx (or not
-the status its --path names) is a failure. The verdict ("ok", exit status 0,
+the status its --path names) is a failure, except, with --maintenance, a
+503 with Retry-After (a planned stop's page), counted apart with its window. The verdict ("ok", exit status 0,
 else 1) also fails on p99 latency over --max-p99-ms, fewer requests than
 --min-requests, and any JSON answer whose "release" is a --forbid-release.
 
@@ -45,6 +46,8 @@ import urllib.parse
 DB_PATHS = ("GET /", "GET /notes/probe/", "POST /notes/probe/")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 FIRST_FAILURES = 20
+# --maintenance: the outcome of a 503 that carries Retry-After.
+MAINTENANCE = "503 Retry-After"
 CHUNK = 65536
 
 
@@ -172,6 +175,9 @@ class Load:
                 raise http.client.IncompleteRead(data, response.length)
             outcome = str(response.status)
             ok = response.status == spec["expect"] if spec["expect"] else 200 <= response.status < 300
+            if self.args.maintenance and response.status == 503 and response.getheader("Retry-After"):
+                # A planned stop's page (--maintenance): an answer, counted apart.
+                outcome, ok = MAINTENANCE, True
             if not ok:
                 detail = data[:200].decode("utf-8", "replace")
             if "json" in (response.getheader("Content-Type") or ""):
@@ -288,6 +294,10 @@ class Load:
             problems.append(f"only {sent} requests were sent, fewer than the {max(1, args.min_requests)} required")
         if args.max_p99_ms is not None and (p99 is None or p99 > args.max_p99_ms):
             problems.append(f"p99 latency {p99} ms is over the bound of {args.max_p99_ms} ms")
+        # The window in which the maintenance page answered (--maintenance).
+        paged = [r[0] for r in records if r[2] == MAINTENANCE]
+        maintenance = {"answers": len(paged), "first_s": min(paged, default=None), "last_s": max(paged, default=None),
+                       "window_s": round(max(paged) - min(paged), 1) if paged else 0.0}
         for release in sorted(self.forbidden & set(releases)):
             problems.append(f"{releases[release]} answers came from the forbidden release {release}")
         return {
@@ -307,6 +317,7 @@ class Load:
             "per_path": per_path,
             "releases": releases,
             "first_failures": failures,
+            "maintenance": maintenance,
             "ok": not problems,
             "problems": problems,
         }
@@ -340,6 +351,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--min-requests", type=int, default=1, help="fail when fewer requests were sent")
     p.add_argument("--forbid-release", action="append", metavar="RELEASE",
                    help="fail when a JSON answer names this release (repeatable)")
+    p.add_argument("--maintenance", action="store_true",
+                   help="a 503 with Retry-After (a maintenance page) is an answer, counted as '503 Retry-After';"
+                        " a 503 without it still fails")
     p.add_argument("--out", help="write the JSON result here")
     return p
 

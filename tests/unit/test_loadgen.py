@@ -279,3 +279,33 @@ def test_the_command_line_exit_status(tmp_path, serve):
     # Anything but loopback or a local test container is refused before any request.
     far = subprocess.run(common + ["--url", "http://192.0.2.1/"], capture_output=True, text=True, check=False)
     assert far.returncode == 2 and "neither loopback nor a local test container" in far.stderr
+
+
+def maintenance_page(handler, method, path):
+    handler.request.sendall(answer("503 Service Unavailable", b"<h1>Back in a moment</h1>", "text/html",
+                                   extra=b"Retry-After: 30\r\n"))
+
+
+def bare_503(handler, method, path):
+    handler.request.sendall(answer("503 Service Unavailable", b"No server is available"))
+
+
+def test_maintenance_counts_a_503_with_retry_after_apart_and_its_window(tmp_path, serve):
+    result = run(tmp_path, serve(maintenance_page), "--maintenance")
+    assert result["ok"] is True, result["problems"]
+    assert (result["failed"], result["statuses"]) == (0, {"503 Retry-After": EXPECTED})
+    assert result["maintenance"]["answers"] == EXPECTED
+    assert result["maintenance"]["first_s"] == 0.0
+    assert result["maintenance"]["window_s"] == round(result["maintenance"]["last_s"], 1) > 0
+
+
+def test_without_maintenance_the_page_is_a_failure(tmp_path, serve):
+    result = run(tmp_path, serve(maintenance_page))
+    assert result["ok"] is False and result["statuses"] == {"503": EXPECTED}
+    assert result["maintenance"] == {"answers": 0, "first_s": None, "last_s": None, "window_s": 0.0}
+
+
+def test_maintenance_still_fails_a_503_without_retry_after(tmp_path, serve):
+    result = run(tmp_path, serve(bare_503), "--maintenance")
+    assert result["ok"] is False and result["failed"] == EXPECTED
+    assert result["statuses"] == {"503": EXPECTED}
