@@ -10,7 +10,6 @@ import sys
 import threading
 
 import pytest
-
 from conftest import REPO, run
 
 _spec = importlib.util.spec_from_file_location("djstack_test", REPO / "tests" / "lib" / "djstack_test.py")
