@@ -13,7 +13,7 @@ The command line is for Ansible tasks (tests/tasks/run-playbook.yml,
 tests/tasks/publish.yml, scripts/publish-app-repo.sh):
 
   djstack_test.py run-playbook -i INVENTORY PLAYBOOK [ARGS...]   prints the Run as JSON
-  djstack_test.py assemble DEST [--app DIR] [--search DIR]... [OVERLAY...]
+  djstack_test.py assemble --dest DIR [--app DIR] [--search DIR]... [OVERLAY...]
   djstack_test.py publish SRC BARE_REPO [MESSAGE]                prints the commit
 """
 import argparse
@@ -255,7 +255,7 @@ def main(argv=None):
     run.add_argument("playbook")
     run.add_argument("args", nargs=argparse.REMAINDER)
     asm = sub.add_parser("assemble", help="app/ plus overlays, into DEST")
-    asm.add_argument("dest")
+    asm.add_argument("--dest", required=True)
     asm.add_argument("--app", default=str(PROJECT / "app"))
     asm.add_argument("--search", action="append", default=[], help="where overlays given by name are looked up")
     asm.add_argument("overlays", nargs="*")

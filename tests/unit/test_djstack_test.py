@@ -216,3 +216,15 @@ def test_load_runs_loadgen_and_returns_its_verdict(tmp_path):
     finally:
         server.shutdown()
     assert result["ok"] and result["failed"] == 0 and result["sent"] >= 5, result
+
+
+def test_cli_assemble_takes_overlays_after_the_options(tmp_path):
+    app, releases = tmp_path / "app", tmp_path / "releases"
+    app.mkdir()
+    (app / "a.txt").write_text("app\n")
+    (releases / "v2").mkdir(parents=True)
+    (releases / "v2" / "a.txt.append").write_text("v2\n")
+    done = run([sys.executable, str(REPO / "tests/lib/djstack_test.py"), "assemble", "--dest", str(tmp_path / "out"),
+                "--app", str(app), "--search", str(tmp_path / "files"), "--search", str(releases), "v2"])
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "a.txt").read_text() == "app\nv2\n"
