@@ -19,14 +19,16 @@ Loopback only.
 import argparse
 import os
 import pathlib
-import re
 import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "lib"))
 import importlib.util  # noqa: E402
+
+import djstack_test  # noqa: E402  (tests/lib: the recap from the JSON callback)
 
 _spec = importlib.util.spec_from_file_location("bench_update", pathlib.Path(__file__).with_name("bench-update.py"))
 bench_update = importlib.util.module_from_spec(_spec)
@@ -43,14 +45,11 @@ VARIANTS = {
 }
 
 
-def run(argv, env_extra):
-    env = dict(os.environ, **env_extra)
-    start = time.monotonic()
-    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
-    wall = round(time.monotonic() - start, 1)
-    recap = re.findall(r"changed=(\d+).*?failed=(\d+)", result.stdout)
-    return {"rc": result.returncode, "wall_s": wall,
-            "changed": sum(int(c) for c, _ in recap), "failed_tasks": sum(int(f) for _, f in recap)}
+def run(extra, env_extra):
+    """deploy.yml on the sandbox (PLAYBOOK with extra arguments): wall time and its recap, all hosts added up."""
+    done = djstack_test.run_playbook(PLAYBOOK[-1], PLAYBOOK[2], extra, cwd=ROOT, env=dict(os.environ, **env_extra))
+    return {"rc": done.rc, "wall_s": done.seconds, "changed": done.changed(),
+            "failed_tasks": sum(s["failed"] for s in (done.recap or {}).values())}
 
 
 def median(values):
@@ -69,7 +68,7 @@ def main() -> int:
     updates = {"fast": [], "linear": []}
     for round_no in range(args.runs):
         for name, (env, extra) in VARIANTS.items():
-            figure = run(PLAYBOOK + extra, env)
+            figure = run(extra, env)
             noop[name].append(figure)
             print(f"round {round_no + 1} no-op {name:<12} {figure['wall_s']:>6} s "
                   f"changed={figure['changed']} rc={figure['rc']}", flush=True)
@@ -99,7 +98,7 @@ def main() -> int:
             start = time.monotonic()
             subprocess.run(["ansible-playbook", "playbooks/sandbox.yml"], cwd=ROOT, check=True, capture_output=True)
             sandbox = round(time.monotonic() - start, 1)
-            figure = run(PLAYBOOK, {})
+            figure = run([], {})
             figure["sandbox_s"] = sandbox
             fresh.append(figure)
             print(f"fresh: sandbox {sandbox} s, deploy {figure['wall_s']} s rc={figure['rc']}", flush=True)

@@ -26,14 +26,14 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import djstack_test  # noqa: E402  (tests/lib: run a playbook, publish a commit, run load)
 
 
 class Faults:
@@ -78,38 +78,22 @@ class Faults:
             return json.loads(resp.read())
 
     def publish(self, name, files=None, requirements_extra=""):
-        src = os.path.join(self.args.work, "src-" + name)
-        shutil.rmtree(src, ignore_errors=True)
-        shutil.copytree(os.path.join(self.args.project, "app"), src,
-                        ignore=shutil.ignore_patterns("__pycache__", "db.sqlite3"))
-        # Every release differs (a file in the image names it).
-        with open(os.path.join(src, "templates", "release-name.txt"), "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
         # Every release carries the migrations of the releases before it.
         self.migrations.update({k: v for k, v in (files or {}).items() if "/migrations/" in k})
-        for path, text in dict(self.migrations, **(files or {})).items():
-            full = os.path.join(src, path)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        if requirements_extra:
-            with open(os.path.join(src, "requirements.txt"), "a", encoding="utf-8") as handle:
-                handle.write(requirements_extra)
-        out = subprocess.run([os.path.join(self.args.project, "scripts", "publish-app-repo.sh"), src, self.repo,
-                              "Release " + name], capture_output=True, text=True, check=True)
-        return out.stdout.split()[-1]
+        # Every release differs (a file in the image names it).
+        release_files = dict(self.migrations, **(files or {}), **{"templates/release-name.txt": name + "\n"})
+        src = djstack_test.assemble(os.path.join(self.args.work, "src-" + name), os.path.join(self.args.project, "app"),
+                                    files=release_files,
+                                    appends={"requirements.txt": requirements_extra} if requirements_extra else None)
+        return djstack_test.publish(src, self.repo, "Release " + name)
 
     def play(self, playbook, extra=(), kill_at=None, delay=0.0, sig=None, name="run"):
-        """Run a playbook; cut it when a line matches kill_at. Returns (rc, output, cut)."""
-        argv = ["ansible-playbook", "-i", self.args.inventory, os.path.join(self.args.project, playbook)] + list(extra)
-        proc = subprocess.Popen(argv, cwd=self.args.project, env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        lines, cut = [], False
-        timer = None
-        for line in proc.stdout:
-            lines.append(line)
-            if kill_at and not cut and re.search(kill_at, line):
-                cut = True
+        """Run a playbook (tests/lib: its recap from the JSON callback); cut it
+        when a line matches kill_at. Returns (Run, cut)."""
+        timers = []
+
+        def watch(line, proc):
+            if kill_at and not timers and re.search(kill_at, line):
                 def fire():
                     # Ctrl-C: Ansible sometimes swallows a single SIGINT (it
                     # lands in a weakref callback); a user presses it again.
@@ -119,38 +103,25 @@ class Faults:
                         except ProcessLookupError:
                             return
                         time.sleep(1.0)
-                timer = threading.Timer(delay, fire)
-                timer.start()
-        rc = proc.wait()
-        if timer:
+                timers.append(threading.Timer(delay, fire))
+                timers[0].start()
+
+        done = djstack_test.run_playbook(os.path.join(self.args.project, playbook), self.args.inventory, extra,
+                                         cwd=self.args.project, env=self.env, on_line=watch,
+                                         log=os.path.join(self.args.work, "faults-%s.log" % name))
+        for timer in timers:
             timer.join()
-        output = ANSI.sub("", "".join(lines))
-        with open(os.path.join(self.args.work, "faults-%s.log" % name), "w", encoding="utf-8") as handle:
-            handle.write(output)
-        return rc, output, cut
+        return done, bool(timers)
 
     def load_start(self, name):
-        stop = os.path.join(self.args.work, "stop-" + name)
-        out = os.path.join(self.args.work, "load-%s.json" % name)
-        for path in (stop, out):
-            if os.path.exists(path):
-                os.unlink(path)
-        proc = subprocess.Popen([sys.executable, os.path.join(self.args.project, "tests", "loadgen.py"),
-                                 "--url", "http://%s/" % self.args.site_ip, "--host", self.args.domain, "--db",
-                                 "--rate", str(self.args.rate), "--duration", "900",
-                                 "--max-p99-ms", str(self.args.max_p99_ms),
-                                 "--stop-file", stop, "--out", out], stdout=subprocess.DEVNULL)
-        return proc, stop, out
+        return djstack_test.Load("http://%s/" % self.args.site_ip, self.args.domain, self.args.work, name,
+                                 rate=self.args.rate, duration=900,
+                                 options=("--db", "--max-p99-ms", str(self.args.max_p99_ms))).start()
 
-    def load_stop(self, load):
+    @staticmethod
+    def load_stop(load):
         """Stop a load and return its result (loadgen exits 1 when its verdict fails)."""
-        proc, stop, out = load
-        open(stop, "w").close()
-        rc = proc.wait(timeout=60)
-        if rc not in (0, 1) or not os.path.exists(out):
-            raise RuntimeError("tests/loadgen.py exited %d without a result" % rc)
-        with open(out, encoding="utf-8") as handle:
-            return json.load(handle)
+        return load.stop(timeout=60)
 
     @staticmethod
     def load_summary(results):
@@ -176,9 +147,12 @@ class Faults:
         return condition
 
     @staticmethod
-    def recap_changed(output):
-        found = re.findall(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
-        return [tuple(map(int, f)) for f in found]
+    def noop_problem(run):
+        """Why a rerun that should change nothing did not (None when it did not)."""
+        if run.unchanged():
+            return None
+        return "rc %d, recap %s, changed tasks %s, failures %s" % (
+            run.rc, run.recap, run.changed_tasks, [f["task"] for f in run.failures])
 
     # --- the cases ---------------------------------------------------------
     def interrupted(self, case, sig, kill_at, delay, files=None):
@@ -190,7 +164,8 @@ class Faults:
         # run without it: they change nothing that serves (the recap says so).
         loads, results = [self.load_start(name)], []
         try:
-            rc, out, cut = self.play("deploy.yml", kill_at=kill_at, delay=delay, sig=sig, name=name + "-cut")
+            done, cut = self.play("deploy.yml", kill_at=kill_at, delay=delay, sig=sig, name=name + "-cut")
+            out = done.out
             self.check(name, cut, "the run never reached %r" % kill_at)
             self.check(name, "TASK [Summarise the deploy]" not in out, "the cut run went on to the end")
             after_cut = self.health()["release"]
@@ -198,7 +173,8 @@ class Faults:
             # The rerun starts at once (a migration of the cut run may still
             # run on the host: the rerun must wait for it, not migrate again).
             for runs in (1, 2):
-                rc, out, _ = self.play("deploy.yml", name="%s-rerun%d" % (name, runs))
+                done, _ = self.play("deploy.yml", name="%s-rerun%d" % (name, runs))
+                rc, out = done.rc, done.out
                 if rc == 0:
                     break
             message = "; ".join(label for label, pattern in (
@@ -218,14 +194,14 @@ class Faults:
                                     check=False).strip()
                 self.check(name, entries == "1", "migrate ran %s times for one release" % entries)
             results.append(self.load_stop(loads.pop()))
-            rc2, out2, _ = self.play("deploy.yml", name=name + "-noop")
-            recap = self.recap_changed(out2)
-            self.check(name, rc2 == 0 and recap and all(c == 0 and f == 0 for c, _, f in recap),
-                       "the second rerun was not changed=0: %s" % recap)
+            noop, _ = self.play("deploy.yml", name=name + "-noop")
+            problem = self.noop_problem(noop)
+            self.check(name, problem is None, "the second rerun was not changed=0: %s" % problem)
             # rollback.yml picks the release that served before the last switch.
-            rc3, out3, _ = self.play("playbooks/rollback.yml", extra=["-e", "rollback_plan_only=true"],
-                                     name=name + "-rollback-plan")
-            picked = re.search(r"would roll back from \w+ to (\w+)", out3)
+            plan, _ = self.play("playbooks/rollback.yml", extra=["-e", "rollback_plan_only=true"],
+                                name=name + "-rollback-plan")
+            rc3 = plan.rc
+            picked = re.search(r"would roll back from \w+ to (\w+)", plan.out)
             self.check(name, rc3 == 0 and picked and picked.group(1) == before[:12],
                        "rollback --check picked %s, expected %s (rc %d)"
                        % (picked.group(1) if picked else None, before[:12], rc3))
@@ -233,7 +209,7 @@ class Faults:
                 # The issue's case: a rollback right after a run cut after the
                 # switch must go back to the release that served before it.
                 loads.append(self.load_start(name + "-rollback"))
-                rc4, out4, _ = self.play("playbooks/rollback.yml", name=name + "-rollback")
+                rc4 = self.play("playbooks/rollback.yml", name=name + "-rollback")[0].rc
                 back = self.health()["release"]
                 self.check(name, rc4 == 0 and back == before,
                            "rollback.yml serves %s, expected %s (rc %d)" % (back[:12], before[:12], rc4))
@@ -262,7 +238,8 @@ class Faults:
         results = {}
 
         def run(tag):
-            results[tag] = self.play("deploy.yml", name="%s-%s" % (name, tag))
+            done, cut = self.play("deploy.yml", name="%s-%s" % (name, tag))
+            results[tag] = (done.rc, done.out, cut)
 
         threads = [threading.Thread(target=run, args=(t,)) for t in ("a", "b")]
         for thread in threads:
@@ -297,7 +274,8 @@ class Faults:
         compose_before = self.host("cat", "/srv/mysite/compose.yaml")
         self.publish(name, requirements_extra="djstack-no-such-package==0.0.1\n")
         load = self.load_start(name)
-        rc, out, _ = self.play("deploy.yml", name=name)
+        done, _ = self.play("deploy.yml", name=name)
+        rc, out = done.rc, done.out
         load_result = self.load_stop(load)
         self.check(name, rc != 0, "the deploy of a broken build succeeded")
         msg = re.search(r"failed to build: ([^\n]*)", out)
@@ -324,7 +302,8 @@ class Faults:
                  "more than once"),
                 ("no-such-commit", ["-e", "app_source_version=" + "0123456789abcdef" * 2 + "01234567"],
                  "is no commit of")):
-            rc, out, _ = self.play("deploy.yml", extra=extra, name="preflight-" + name)
+            done, _ = self.play("deploy.yml", extra=extra, name="preflight-" + name)
+            rc, out = done.rc, done.out
             shown = re.search(r"(django_stack_domains of \S+ lists \S+ more than once[^\n]*"
                               r"|app_source_version \w+ is no commit[^\n]*)", out)
             self.check(name, rc != 0 and expect in out and "PLAY [Deploy the Django stack]" not in out,
