@@ -6,8 +6,17 @@ rotate, a secret whose given value differs from the stored one keeps the
 stored value as <name>_retiring (and an earlier <name>_retiring stays until
 the rotation is done), so a run cut half-way can still log in with it.
 Each role owns its names in the shared secrets.json: the keys of others are
-stored as they were. Unit tests: tests/unit/test_filter_djstack_secrets.py.
+stored as they were. `length | djstack_new_secret` draws a new random value
+(the one alphabet of generated secrets). Unit tests:
+tests/unit/test_filter_djstack_secrets.py.
 """
+import secrets as _random
+import string
+
+from ansible.errors import AnsibleFilterError
+
+# Safe unquoted in env files, URLs, SQL strings and shells.
+ALPHABET = string.ascii_letters + string.digits
 
 
 def settle_secrets(generated, stored, given, rotate=False):
@@ -32,6 +41,17 @@ def settle_secrets(generated, stored, given, rotate=False):
     return {"secrets": dict(secrets, **retiring), "store": store}
 
 
+def new_secret(length):
+    """A new random secret of `length` letters and digits (from the OS's CSPRNG)."""
+    try:
+        count = int(length)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 16:
+        raise AnsibleFilterError("djstack_new_secret: a secret has at least 16 characters, not %r" % (length,))
+    return "".join(_random.choice(ALPHABET) for _ in range(count))
+
+
 class FilterModule:
     def filters(self):
-        return {"djstack_settle_secrets": settle_secrets}
+        return {"djstack_settle_secrets": settle_secrets, "djstack_new_secret": new_secret}

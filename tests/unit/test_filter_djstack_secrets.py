@@ -1,7 +1,10 @@
 """plugins/filter/djstack_secrets.py: given, stored and generated secrets, and rotation."""
 
 import importlib.util
+import string
 
+import pytest
+from ansible.errors import AnsibleFilterError
 from conftest import REPO
 
 _spec = importlib.util.spec_from_file_location("djstack_secrets", REPO / "plugins/filter/djstack_secrets.py")
@@ -45,3 +48,19 @@ def test_without_rotation_a_retiring_key_is_not_ours():
     result = settle({"secret_key": "gen", "redis_password": "genr"}, stored, {"secret_key": ""})
     assert result["secrets"] == {"secret_key": "sk", "redis_password": "genr"}
     assert result["store"] == {"secret_key": "sk", "redis_password": "genr", "db_password_retiring": "s1"}
+
+
+def test_new_secret_has_the_length_and_alphabet():
+    value = djstack_secrets.new_secret(40)
+    assert len(value) == 40
+    assert set(value) <= set(string.ascii_letters + string.digits)
+
+
+def test_new_secrets_differ():
+    assert len({djstack_secrets.new_secret(24) for _ in range(50)}) == 50
+
+
+@pytest.mark.parametrize("length", [0, 8, "x", None, -40])
+def test_new_secret_refuses_a_short_or_bad_length(length):
+    with pytest.raises(AnsibleFilterError):
+        djstack_secrets.new_secret(length)
