@@ -36,7 +36,8 @@ def test_auto_hardens_a_key_login():
 
 
 def test_auto_hardens_root_with_a_key_when_root_may_still_use_keys():
-    assert plan("auto", user="root", permit_root_login="prohibit-password", authorized_keys_bytes=90)["action"] == "write"
+    result = plan("auto", user="root", permit_root_login="prohibit-password", authorized_keys_bytes=90)
+    assert result["action"] == "write"
 
 
 @pytest.mark.parametrize("evidence, why", [
