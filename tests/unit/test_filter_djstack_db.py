@@ -59,7 +59,8 @@ def test_a_mysql_data_directory_alone_means_mysql_8():
 
 
 @pytest.mark.parametrize(
-    "compose", ["", "{not: yaml", "just text", "services: []", "services:\n  web:\n    image: x\n", "services:\n  db: {}\n"]
+    "compose",
+    ["", "{not: yaml", "just text", "services: []", "services:\n  web:\n    image: x\n", "services:\n  db: {}\n"],
 )
 def test_a_compose_file_without_a_db_image_says_nothing(compose):
     assert choose(facts(compose=compose))["source"] == "new"
