@@ -355,6 +355,20 @@ def _same_restic_env(value):
     return env["AWS_X"] == value and set(env) == set(base) | {"AWS_X"}
 
 
+def _admin_env(overrides):
+    return shell_env(_render("django_backup/templates/restic-admin.env.j2", overrides))
+
+
+def _same_admin_env(value):
+    env = _admin_env({"django_backup_admin_env": {"AWS_X": value}})
+    return env["AWS_X"] == value and set(env) == set(_admin_env({})) | {"AWS_X"}
+
+
+def _same_admin_password(value):
+    env = _admin_env({"django_backup_admin_password": value})
+    return env["RESTIC_PASSWORD"] == value and set(env) == set(_admin_env({}))
+
+
 def systemd_unit(text):
     """(section, key, value) of each line of a unit file (no continuation lines)."""
     out, section = [], None
@@ -420,6 +434,8 @@ ENCODED = {
     "django_stack_db_root_password": _same_secret("db_root_password"),
     "django_stack_redis_password": _same_secret("redis_password"),
     "django_backup_restic_env": _same_restic_env,
+    "django_backup_admin_env": _same_admin_env,
+    "django_backup_admin_password": _same_admin_password,
     "django_backup_on_calendar": _same_calendar("django_backup_on_calendar", "django_backup/templates/backup.timer.j2"),
     "django_backup_restic_prune_on_calendar": _same_calendar(
         "django_backup_restic_prune_on_calendar", "django_backup/templates/backup-prune.timer.j2"
