@@ -10,20 +10,22 @@ key. Unit tests: tests/unit/test_filter_djstack_ssh.py.
 """
 from ansible.errors import AnsibleFilterError
 
-TRUE = {"true", "yes", "on", "1"}
-FALSE = {"false", "no", "off", "0"}
+# The words ssh_hardening_enabled may be (a YAML bool arrives as True/False).
+MODES = {"auto": "auto", "true": "on", "yes": "on", "false": "off", "no": "off"}
 
 
-def mode(enabled):
-    """'on', 'off' or 'auto' from ssh_hardening_enabled (a bool or a string)."""
-    word = str(enabled).strip().lower()
-    if word == "auto":
-        return "auto"
-    if word in TRUE:
-        return "on"
-    if word in FALSE:
-        return "off"
-    raise AnsibleFilterError("ssh_hardening_enabled must be auto, true or false; got %r" % (enabled,))
+def mode(enabled, unknown=None):
+    """'on', 'off' or 'auto' from ssh_hardening_enabled (a bool or a string).
+
+    Another value raises, or returns `unknown` when one is given (the role's
+    validate.yml asks that way, to stop with its own message).
+    """
+    chosen = MODES.get(str(enabled).strip().lower())
+    if chosen is None:
+        if unknown is not None:
+            return unknown
+        raise AnsibleFilterError("ssh_hardening_enabled must be auto, true or false; got %r" % (enabled,))
+    return chosen
 
 
 def plan(enabled, password_login=False, user="", permit_root_login="no", authorized_keys_bytes=0):

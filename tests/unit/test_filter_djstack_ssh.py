@@ -19,10 +19,11 @@ def test_mode(enabled, expected):
     assert djstack_ssh.mode(enabled) == expected
 
 
-@pytest.mark.parametrize("enabled", ["maybe", "", None, "auto;"])
+@pytest.mark.parametrize("enabled", ["maybe", "", None, "auto;", "on", "1"])
 def test_a_bad_mode_is_refused(enabled):
     with pytest.raises(AnsibleFilterError):
         djstack_ssh.mode(enabled)
+    assert djstack_ssh.mode(enabled, "unknown") == "unknown"
 
 
 def test_true_and_false_do_what_they_say_whatever_the_evidence():
