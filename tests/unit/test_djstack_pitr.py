@@ -14,8 +14,17 @@ def dump(sid, time, start="g1:binlog.000003:120"):
 
 
 def binlog(sid, seq, first, last, gen="g1"):
-    return {"short_id": sid, "time": last, "tags": ["binlog", "binlog-gen=" + gen, "binlog-file=binlog.%06d" % seq,
-                                                     "binlog-first=" + first, "binlog-last=" + last]}
+    return {
+        "short_id": sid,
+        "time": last,
+        "tags": [
+            "binlog",
+            "binlog-gen=" + gen,
+            "binlog-file=binlog.%06d" % seq,
+            "binlog-first=" + first,
+            "binlog-last=" + last,
+        ],
+    }
 
 
 DAY = [
@@ -85,8 +94,9 @@ def test_logs_that_do_not_reach_the_moment_yet(tmp_path):
 
 
 def test_logs_of_another_generation_never_follow(tmp_path):
-    other = [s for s in DAY if s["short_id"] != "b5"] + [binlog("x5", 5, "2026-12-04T12:10:00Z",
-                                                                "2026-12-04T14:05:00Z", gen="g2")]
+    other = [s for s in DAY if s["short_id"] != "b5"] + [
+        binlog("x5", 5, "2026-12-04T12:10:00Z", "2026-12-04T14:05:00Z", gen="g2")
+    ]
     rc, message = plan(other, "2026-12-04 14:01:30", tmp_path)
     assert rc == 3 and "reach 2026-12-04 12:10:00 UTC" in message
 
@@ -95,3 +105,54 @@ def test_logs_of_another_generation_never_follow(tmp_path):
 def test_a_moment_that_is_not_one(tmp_path, moment):
     rc, message = plan(DAY, moment, tmp_path)
     assert rc == 3 and "is not a moment" in message
+
+
+# What mariadb-binlog prints (TZ=UTC): one header line per event; the hour is
+# not zero-padded, and MySQL stamps some events 0 (1970-01-01).
+BINLOG_TEXT = """\
+/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/;
+# at 4
+#261205  8:04:01 server id 1  end_log_pos 256 CRC32 0x1b2c3d4e 	Start: binlog v 4, server v 11.8.3-MariaDB
+# at 256
+#700101  0:00:00 server id 1  end_log_pos 285 CRC32 0x00000000 	Gtid list []
+#261205  8:25:05 server id 1  end_log_pos 400 CRC32 0x5a6b7c8d 	GTID 0-1-7 trans
+### INSERT INTO `app`.`t`
+#261205 08:25:14 server id 1  end_log_pos 440 CRC32 0x9e8f7a6b 	Rotate to binlog.000002  pos: 4
+# End of log file
+"""
+
+
+def pitr_stdin(args, text):
+    import subprocess
+
+    return subprocess.run(["python3", str(PITR), *args], input=text, capture_output=True, text=True, check=False)
+
+
+def test_binlog_times_are_the_first_and_last_event_in_utc():
+    done = pitr_stdin(["times"], BINLOG_TEXT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2026-12-05T08:04:01Z", "2026-12-05T08:25:14Z"]
+
+
+def test_a_binlog_without_events_has_no_times():
+    done = pitr_stdin(["times"], "/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/;\n# End of log file\n")
+    assert done.returncode == 3 and "no events" in done.stderr
+
+
+def test_select_keeps_the_stack_s_dumps_and_logs_and_marks_old_dumps():
+    snapshots = [
+        {"short_id": "old", "time": "2026-12-01T03:15:00Z", "tags": ["mysite", "daily"]},
+        {
+            "short_id": "new",
+            "time": "2026-12-04T03:15:00Z",
+            "tags": ["mysite", "daily", "dump", "binlog-start=g:binlog.000001:4"],
+        },
+        {"short_id": "log", "time": "2026-12-04T03:20:00Z", "tags": ["mysite-binlog", "binlog", "binlog-gen=g"]},
+        {"short_id": "other", "time": "2026-12-04T03:15:00Z", "tags": ["othersite", "daily", "dump"]},
+    ]
+    done = pitr_stdin(["select", "--name", "mysite"], json.dumps(snapshots))
+    assert done.returncode == 0, done.stderr
+    chosen = json.loads(done.stdout)
+    assert [s["short_id"] for s in chosen] == ["old", "new", "log"]
+    assert chosen[0]["tags"] == ["mysite", "daily", "dump"]
+    assert chosen[1]["tags"].count("dump") == 1 and "dump" not in chosen[2]["tags"]

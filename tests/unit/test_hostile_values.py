@@ -459,6 +459,7 @@ NOT_IN_TEMPLATES = {
     "app_source_https_username": "the git credential file (copy content), one line",
     "django_backup_restic_password": "restic's password file (copy content), one line",
     "django_backup_restic_sftp_known_hosts": "each entry one line of its own known_hosts file",
+    "django_backup_restore_to": "the restore command's argv (--to MOMENT), parsed by djstack-pitr",
     "django_image_build_args": "docker build argv and build-inputs.json (to_nice_json)",
     "django_image_registry_username": "docker login's argv",
     "django_image_registry_password": "docker login's stdin",

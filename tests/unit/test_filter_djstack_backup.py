@@ -1,0 +1,74 @@
+"""The retention of binary log snapshots (plugins/filter/djstack_backup.py)."""
+
+import importlib.util
+
+import pytest
+from conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("djstack_backup", REPO / "plugins/filter/djstack_backup.py")
+djstack_backup = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(djstack_backup)
+binlogs_unneeded = djstack_backup.binlogs_unneeded
+
+
+def dump(time, start=None):
+    tags = ["mysite", "daily", "dump"] + (["binlog-start=" + start] if start else [])
+    return {"id": "dump-" + time, "time": time, "tags": tags}
+
+
+def log(snap_id, time, gen, seq):
+    return {"id": snap_id, "time": time,
+            "tags": ["mysite-binlog", "binlog", "binlog-gen=" + gen, "binlog-file=binlog.%06d" % seq,
+                     "binlog-first=2026-12-01T00:00:00Z", "binlog-last=2026-12-01T00:05:00Z"]}
+
+
+LOGS = [
+    log("a1", "2026-12-01T01:00:00.5+00:00", "aaaa", 1),
+    log("a2", "2026-12-02T01:00:00Z", "aaaa", 2),
+    log("a3", "2026-12-03T01:00:00Z", "aaaa", 3),
+    log("a4", "2026-12-04T01:00:00Z", "aaaa", 4),
+]
+
+
+def test_logs_before_the_oldest_kept_dump_go():
+    kept = [dump("2026-12-02T03:15:00Z", "aaaa:binlog.000003:120")]
+    assert binlogs_unneeded(LOGS, kept) == ["a1", "a2"]
+
+
+def test_a_dump_needs_its_start_log_and_every_later_one():
+    kept = [dump("2026-12-01T03:15:00Z", "aaaa:binlog.000002:4"), dump("2026-12-03T03:15:00Z", "aaaa:binlog.000004:4")]
+    assert binlogs_unneeded(LOGS, kept) == ["a1"]
+
+
+def test_no_kept_dump_removes_nothing():
+    assert binlogs_unneeded(LOGS, []) == []
+
+
+def test_a_dump_without_a_position_needs_no_log_but_newer_logs_stay():
+    kept = [dump("2026-12-02T12:00:00Z")]
+    assert binlogs_unneeded(LOGS, kept) == ["a1", "a2"]
+
+
+def test_a_new_generation_after_the_newest_dump_stays():
+    logs = LOGS + [log("b1", "2026-12-05T01:00:00Z", "bbbb", 1)]
+    kept = [dump("2026-12-04T03:00:00Z", "aaaa:binlog.000004:4")]
+    assert binlogs_unneeded(logs, kept) == ["a1", "a2", "a3"]
+
+
+def test_an_old_generation_no_kept_dump_needs_goes():
+    logs = [log("b1", "2026-11-01T01:00:00Z", "bbbb", 9)] + LOGS
+    kept = [dump("2026-11-30T03:00:00Z", "aaaa:binlog.000001:4")]
+    assert binlogs_unneeded(logs, kept) == ["b1"]
+
+
+@pytest.mark.parametrize("snap", [
+    {"id": "x1", "time": "2026-11-01T00:00:00Z", "tags": ["binlog", "binlog-gen=aaaa"]},
+    {"id": "x2", "time": "yesterday", "tags": ["binlog", "binlog-gen=aaaa", "binlog-file=binlog.000001"]},
+    {"id": "x3", "time": "2026-11-01T00:00:00Z", "tags": ["binlog", "binlog-file=binlog.000001"]},
+])
+def test_unreadable_snapshots_stay(snap):
+    assert binlogs_unneeded([snap], [dump("2026-12-04T03:00:00Z", "aaaa:binlog.000004:4")]) == []
+
+
+def test_a_dump_with_an_unreadable_time_removes_nothing():
+    assert binlogs_unneeded(LOGS, [{"id": "d", "time": "?", "tags": ["dump"]}]) == []
