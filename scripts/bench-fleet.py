@@ -24,7 +24,6 @@ import glob
 import json
 import os
 import pathlib
-import re
 import shutil
 import statistics
 import subprocess
@@ -35,6 +34,8 @@ import bench_record
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
+sys.path.insert(0, str(ROOT / "tests" / "lib"))
+import djstack_test  # noqa: E402  (tests/lib: the recap from the JSON callback)
 
 
 def find_inventory() -> str:
@@ -55,14 +56,12 @@ def test_host_env(inventory: str) -> dict:
 
 
 def deploy(inventory: str) -> dict:
-    start = time.monotonic()
-    run = subprocess.run(["ansible-playbook", "-i", inventory, "deploy.yml"], cwd=ROOT, env=test_host_env(inventory),
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
-    wall = round(time.monotonic() - start, 1)
-    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+).*?failed=(\d+)", run.stdout, re.MULTILINE)
-    return {"rc": run.returncode, "wall_s": wall, "hosts": len(recap),
-            "tasks_ok": sum(int(ok) for _, ok, _, _ in recap),
-            "changed": sum(int(c) for _, _, c, _ in recap), "failed": sum(int(f) for _, _, _, f in recap)}
+    """deploy.yml: wall time and its recap (the test library's JSON callback), all hosts added up."""
+    done = djstack_test.run_playbook("deploy.yml", inventory, cwd=ROOT, env=test_host_env(inventory))
+    stats = (done.recap or {}).values()
+    return {"rc": done.rc, "wall_s": done.seconds, "hosts": len(stats),
+            "tasks_ok": sum(h["ok"] for h in stats),
+            "changed": sum(h["changed"] for h in stats), "failed": sum(h["failed"] for h in stats)}
 
 
 def publish(repo: pathlib.Path, label: str) -> str:

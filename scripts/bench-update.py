@@ -12,7 +12,6 @@ step is bounded in time.
 """
 import json
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,9 @@ import urllib.request
 import bench_record
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "lib"))
+import djstack_test  # noqa: E402  (tests/lib: the recap from the JSON callback)
+
 OUT = ROOT / "build" / "bench"
 URL, HOST, RATE = "http://127.0.0.1:8080/", "django.localhost", 60
 SSH = ["ssh", "-i", str(ROOT / "build/sandbox/id_ed25519"), "-p", "2200",
@@ -54,7 +56,14 @@ def under_load(name: str, argv: list[str], new_release: str | None = None) -> di
                              "--out", str(out)], stdout=subprocess.DEVNULL)
     time.sleep(2)
     start = time.monotonic()
-    run = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The output goes to a file (a pipe nobody reads would block a long run);
+    # the recap per host comes from the test library's JSON callback.
+    log = OUT / f"run-{name}.log"
+    recap_file = OUT / f"recap-{name}.json"
+    recap_file.unlink(missing_ok=True)
+    with log.open("w") as log_file:
+        run = subprocess.Popen(argv, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, text=True,
+                               env=djstack_test.playbook_env(None, recap_file))
     serving_after = None
     while run.poll() is None or (new_release and serving_after is None and time.monotonic() - start < 600):
         if new_release and serving_after is None:
@@ -65,14 +74,14 @@ def under_load(name: str, argv: list[str], new_release: str | None = None) -> di
                 pass
         time.sleep(0.25)
     wall = round(time.monotonic() - start, 1)
-    output = run.stdout.read()
     time.sleep(2)
     stop.touch()
     load.wait(timeout=30)  # exits 1 when a request failed: the figures say so
     result = json.loads(out.read_text())
-    recap = re.findall(r"changed=(\d+).*?failed=(\d+)", output)
+    stats = djstack_test.recap(json.loads(recap_file.read_text())).values() if recap_file.exists() else []
     return {"step": name, "rc": run.returncode, "wall_s": wall, "new_version_serving_after_s": serving_after,
-            "changed": sum(int(c) for c, _ in recap), "failed_tasks": sum(int(f) for _, f in recap),
+            "changed": sum(h["changed"] for h in stats), "failed_tasks": sum(h["failed"] for h in stats),
+            "recap": "read" if recap_file.exists() else "missing (the run ended before its recap)",
             "requests": result["sent"], "failed_requests": result["failed"], "rate": result["rate"],
             "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "statuses": result["statuses"],
             "per_path": result["per_path"], "releases": result["releases"]}

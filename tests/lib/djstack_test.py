@@ -68,7 +68,12 @@ def failures(document):
     for name, host, result in _task_results(document):
         if (result.get("failed") or result.get("unreachable")) and not result.get("ignored"):
             msg = result.get("msg") or result.get("stderr") or result.get("stdout") or ""
-            found.append({"host": host, "task": name, "msg": str(msg)[:2000]})
+            # A loop's result says "One or more items failed": its failed items say why.
+            items = [str(item.get("msg") or "") for item in result.get("results") or []
+                     if isinstance(item, dict) and item.get("failed")]
+            if items:
+                msg = "\n".join(items)
+            found.append({"host": host, "task": name, "msg": str(msg)[:4000]})
     return found
 
 

@@ -53,6 +53,11 @@ DOCUMENT = {
             "db1": {"changed": False, "failed": True, "ignored": True, "msg": "probe said no"}}},
         {"task": {"name": "Migrate"}, "hosts": {
             "db1": {"changed": True, "failed": True, "msg": "migration 0003 failed"}}},
+        {"task": {"name": "Check the values"}, "hosts": {
+            "web1": {"changed": False, "failed": True, "msg": "One or more items failed", "results": [
+                {"failed": False, "msg": "All assertions passed"},
+                {"failed": True, "msg": "port must be between 1 and 65535"},
+                {"failed": True, "msg": "name must be lowercase"}]}}},
     ]}],
 }
 
@@ -73,7 +78,10 @@ def test_recap_per_host_from_the_document():
     }
     assert lib.changed_tasks(DOCUMENT) == {"db1": ["Render the site", "Migrate"]}
     # The ignored failure is not one.
-    assert lib.failures(DOCUMENT) == [{"host": "db1", "task": "Migrate", "msg": "migration 0003 failed"}]
+    # A loop's failure is its failed items' messages.
+    assert lib.failures(DOCUMENT) == [
+        {"host": "db1", "task": "Migrate", "msg": "migration 0003 failed"},
+        {"host": "web1", "task": "Check the values", "msg": "port must be between 1 and 65535\nname must be lowercase"}]
 
 
 def test_run_verdicts():
