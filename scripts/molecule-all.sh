@@ -33,7 +33,9 @@ for name in "${scenarios[@]}"; do
   echo "=== $(date +%T) molecule test -s $name"
   began[$name]=$SECONDS
   (
-    molecule test -s "$name" >"$logs/molecule-$name.log" 2>&1
+    # Scenarios have fixed container names: a run of the same scenario from
+    # another checkout on this machine waits for this one (and vice versa).
+    flock "/tmp/djstack-scenario-$name.lock" molecule test -s "$name" >"$logs/molecule-$name.log" 2>&1
     echo $? >"$logs/molecule-$name.rc"
     echo "=== $(date +%T) $name done (rc $(cat "$logs/molecule-$name.rc"), $((SECONDS - ${began[$name]})) s)"
   ) &
