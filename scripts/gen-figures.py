@@ -2,8 +2,9 @@
 """Render the saved benchmark figures into docs/performance.md (and a
 headline of them into README.md).
 
-The benchmarks (scripts/bench-rerun.py, bench-update.py, bench-fleet.py) save
-their figures as JSON with the commit and the UTC date they were measured on
+The benchmarks (scripts/bench-rerun.py, bench-update.py, bench-fleet.py, and
+the backup scenario for point-in-time recovery) save their figures as JSON
+with the commit and the UTC date they were measured on
 (build/bench/<kind>.json). A run worth keeping is copied to docs/bench/ and
 committed; this script writes the tables between <!-- BEGIN_FIGURES --> and
 <!-- END_FIGURES --> of docs/performance.md, each headed by its commit and
@@ -29,7 +30,8 @@ DOC = ROOT / "docs" / "performance.md"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN_FIGURES -->", "<!-- END_FIGURES -->"
 # The kinds in the order the doc shows them, with the script that saves each.
-KINDS = {"update": "scripts/bench-update.py", "rerun": "scripts/bench-rerun.py", "fleet": "scripts/bench-fleet.py"}
+KINDS = {"update": "scripts/bench-update.py", "rerun": "scripts/bench-rerun.py", "fleet": "scripts/bench-fleet.py",
+         "pitr": "molecule test -s backup (verify 04 and 08)"}
 
 
 class FigureError(ValueError):
@@ -113,7 +115,22 @@ def render_fleet(data):
     return intro + [""] + table(["figure", "value"], rows)
 
 
-RENDER = {"update": render_update, "rerun": render_rerun, "fleet": render_fleet}
+def render_pitr(data):
+    restore, lost = data.get("restore_to") or {}, data.get("lost_server") or {}
+    rows = [("binary log shipment (the timer's unit, one run)", fmt(data.get("shipment_s"), " s")),
+            ("restore.yml -e restore_to, same server (safety dump, offsite dump, logs replayed)",
+             "%s (%s rows before the moment back, %s after it not)" % (
+                 fmt(restore.get("seconds"), " s"), fmt(restore.get("rows_before")), fmt(restore.get("rows_after")))),
+            ("a lost server: writes after the last shipment, lost with it",
+             "%s of writes (%s rows of %s written back)" % (
+                 fmt(lost.get("writes_lost_s"), " s"), fmt(lost.get("rows_back")), fmt(lost.get("rows_written")))),
+            ("restore.yml -e restore_to onto the new server", fmt(lost.get("restore_s"), " s"))]
+    intro = ["The backup scenario's test host (its db data is small): restores to a moment from the dumps and "
+             "binary logs in the offsite repository (a restic REST server test host)."]
+    return intro + [""] + table(["figure", "value"], rows)
+
+
+RENDER = {"update": render_update, "rerun": render_rerun, "fleet": render_fleet, "pitr": render_pitr}
 
 
 def figures_block(bench_dir):
@@ -164,6 +181,15 @@ def headline_block(bench_dir):
             said.append("a rerun with nothing new: %s s, changed=0 (median of %s; %s)" % (
                 fmt(fast.get("median_wall_s")), fmt(data.get("runs")),
                 provenance(data, rerun_file.name)[len("Measured on "):].rstrip(".")))
+    pitr_file = bench_dir / "pitr.json"
+    if pitr_file.is_file():
+        data = json.loads(pitr_file.read_text())
+        restore = data.get("restore_to") or {}
+        if restore.get("seconds") is not None:
+            said.append("a restore to a moment: %s s, the binary logs shipped every 5 min by default (one "
+                        "shipment: %s s), so a lost server loses the writes after the last one (%s)" % (
+                            fmt(restore.get("seconds")), fmt(data.get("shipment_s")),
+                            provenance(data, pitr_file.name)[len("Measured on "):].rstrip(".")))
     if not said:
         return "\n".join(lines + ["No benchmark figures are saved yet (docs/performance.md says how)."]) + "\n"
     return "\n".join(lines + ["Measured: " + "; ".join(said) + ". More in [docs/performance.md]"
