@@ -68,6 +68,7 @@ lint: venv
 	ansible-playbook deploy.yml -i inventory/example-fleet --syntax-check
 	for p in playbooks/*.yml; do ansible-playbook $$p -i inventory/sandbox --syntax-check || exit 1; done
 	scripts/check-specs.py
+	scripts/check-jinja.py
 
 molecule: venv images
 	scripts/molecule-all.sh

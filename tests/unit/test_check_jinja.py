@@ -1,0 +1,24 @@
+"""scripts/check-jinja.py: a Jinja expression over five lines is named."""
+import importlib.util
+
+from conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("check_jinja", REPO / "scripts/check-jinja.py")
+check_jinja = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check_jinja)
+
+
+def test_a_long_expression_is_named_and_a_short_one_is_not(tmp_path):
+    tasks = tmp_path / "roles" / "r" / "tasks"
+    tasks.mkdir(parents=True)
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "deploy.yml").write_text("---\n")
+    five = "{{ a\n  + b\n  + c\n  + d\n  + e }}"
+    six = "{{ a\n  + b\n  + c\n  + d\n  + e\n  + f }}"
+    (tasks / "main.yml").write_text("x: \"%s\"\ny: \"%s\"\n" % (five, six))
+    found = check_jinja.long_expressions(tmp_path)
+    assert [(str(path), line, lines) for path, line, lines in found] == [("roles/r/tasks/main.yml", 6, 6)]
+
+
+def test_the_repository_has_none():
+    assert check_jinja.long_expressions() == []
