@@ -68,6 +68,10 @@ SHAPES = {
     "email": (r"[A-Za-z0-9._%+-]+@" + _HOST, "an e-mail address such as admin@example.com"),
     "calendar": (r"[A-Za-z0-9 *:/,.~+-]+", 'a systemd calendar expression such as daily or "Mon *-*-* 03:00"'),
     "restic_repo": (r"[A-Za-z0-9._~:/?@!*+,=%&-]+", "a restic repository such as sftp:backup@host:/srv/restic"),
+    "restic_subset": (
+        r"[1-9][0-9]*/[1-9][0-9]*|[0-9]+(\.[0-9]+)?%|[1-9][0-9]*[kKmMgGtT]?",
+        "a part of the data such as 1/20, 5% or 500M",
+    ),
     "s3_key": (r"[A-Za-z0-9/+=_.-]+", "the key as the provider shows it (letters, digits, /+=_.-)"),
     # Written into nginx strings in double quotes: no ", \ or $ (a variable).
     "csp": (r"[^\x00-\x1f\x7f\"\\$]*", 'one line without ", \\ or $'),

@@ -156,3 +156,121 @@ def test_select_keeps_the_stack_s_dumps_and_logs_and_marks_old_dumps():
     assert [s["short_id"] for s in chosen] == ["old", "new", "log"]
     assert chosen[0]["tags"] == ["mysite", "daily", "dump"]
     assert chosen[1]["tags"].count("dump") == 1 and "dump" not in chosen[2]["tags"]
+
+
+# Restore drills: the newest dump and every log after it.
+def test_a_drill_takes_the_newest_dump_and_every_log_after_its_start():
+    done = pitr_stdin(["drill"], json.dumps(DAY))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["dump"] == "d2" and result["start_position"] == 120
+    assert [b["id"] for b in result["binlogs"]] == ["b3", "b4", "b5"]
+    assert result["covered_to"] == "2026-12-04 14:05:00"
+
+
+def test_a_drill_stops_at_a_gap_and_names_it():
+    gap = [s for s in DAY if s["short_id"] not in ("b4", "b4again")]
+    done = pitr_stdin(["drill"], json.dumps(gap))
+    assert done.returncode == 3
+    assert "a gap in the binary logs after dump d2: binlog.000004 is missing (then binlog.000005" in done.stderr
+
+
+def test_a_drill_of_a_dump_without_a_log_position_replays_nothing():
+    done = pitr_stdin(["drill"], json.dumps(DAY[:1]))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["dump"] == "d1" and result["binlogs"] == [] and result["start_position"] is None
+
+
+def test_a_drill_without_a_dump_fails():
+    done = pitr_stdin(["drill"], json.dumps([s for s in DAY if "dump" not in s["tags"]]))
+    assert done.returncode == 3 and "holds no dump" in done.stderr
+
+
+# mariadb-dump 11.8's output (a row per line; quotes, backslashes and a
+# binary value escaped) and mysqldump's (one line per statement).
+MARIADB_DUMP = b"""\
+-- CHANGE MASTER TO MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=1212;
+CREATE DATABASE /*!32312 IF NOT EXISTS*/ `mysite` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;
+USE `mysite`;
+DROP TABLE IF EXISTS `empty_t`;
+CREATE TABLE `empty_t` (
+  `id` int(11) DEFAULT NULL
+) ENGINE=InnoDB;
+LOCK TABLES `empty_t` WRITE;
+UNLOCK TABLES;
+CREATE TABLE `t` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB;
+INSERT INTO `t` VALUES
+(1,'a(b),(c)','x'),
+(2,'it\\'s \\\\ ) (',NULL),
+(3,NULL,'\\0\\xff();');
+UNLOCK TABLES;
+/*!50001 CREATE VIEW `v` AS SELECT
+ NULL AS `id` */;
+"""
+MYSQL_DUMP = b"""\
+CREATE DATABASE /*!32312 IF NOT EXISTS*/ `my``db` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;
+CREATE TABLE `notes_note` (
+  `id` bigint NOT NULL AUTO_INCREMENT
+);
+INSERT INTO `notes_note` VALUES (1,'row-00001 (x)'),(2,'row-00002;'),(3,'\\'),(');
+INSERT INTO `notes_note` VALUES (4,'row-00004');
+"""
+
+
+@pytest.mark.parametrize(
+    ("dump", "expected"),
+    [
+        (MARIADB_DUMP, {"database": "mysite", "tables": {"empty_t": 0, "t": 3}}),
+        (MYSQL_DUMP, {"database": "my`db", "tables": {"notes_note": 4}}),
+    ],
+)
+def test_counts_are_the_rows_of_the_dump_s_insert_statements(dump, expected):
+    import subprocess
+
+    done = subprocess.run(["python3", str(PITR), "counts"], input=dump, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == expected
+
+
+def compare(recorded, restored, tmp_path):
+    path = tmp_path / "dump.counts"
+    path.write_text(json.dumps({"database": "mysite", "tables": recorded}))
+    text = "".join("%s\t%d\n" % item for item in restored.items())
+    return pitr_stdin(["compare", "--recorded", str(path)], text)
+
+
+def test_compare_accepts_exactly_the_recorded_rows(tmp_path):
+    done = compare({"a": 3, "b": 0}, {"b": 0, "a": 3}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"tables": 2, "rows": 3}
+
+
+def test_compare_names_every_difference(tmp_path):
+    done = compare({"a": 3, "b": 0, "gone": 1}, {"a": 2, "b": 0, "new": 5}, tmp_path)
+    assert done.returncode == 1
+    assert "table a: 3 rows in the dump, 2 restored" in done.stderr
+    assert "table gone (1 rows in the dump) is missing" in done.stderr
+    assert "table new (5 rows) is not in the dump" in done.stderr
+
+
+def test_drill_result_is_a_private_file_with_time_duration_and_ok(tmp_path):
+    import os
+    import time
+
+    out = tmp_path / "drill.json"
+    started = time.time() - 38.04
+    args = ["drill-result", "--out", str(out), "--started", str(started), "--set", "snapshot=12345678"]
+    done = pitr_stdin([*args, "--number", "rows=1234", "--number", "tables=5"], "")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    assert result["ok"] is True and result["error"] == ""
+    assert result["snapshot"] == "12345678" and result["rows"] == 1234 and result["tables"] == 5
+    assert 38 <= result["seconds"] < 40
+    assert result["at"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
+    failed = pitr_stdin([*args, "--error", "restic check: pack damaged"], "")
+    assert failed.returncode == 0 and json.loads(out.read_text())["ok"] is False

@@ -443,6 +443,9 @@ ENCODED = {
     "django_backup_restic_check_on_calendar": _same_calendar(
         "django_backup_restic_check_on_calendar", "django_backup/templates/backup-check.timer.j2"
     ),
+    "django_backup_drill_on_calendar": _same_calendar(
+        "django_backup_drill_on_calendar", "django_backup/templates/drill.timer.j2"
+    ),
     "unattended_upgrades_origins": _same_origins,
     "ssh_hardening_extra_options": _same_sshd,
     # The page's own text (HTML the operator writes), one line.
@@ -603,7 +606,12 @@ def test_restic_host_adds_an_exec_line_and_is_refused():
 
 @pytest.mark.parametrize(
     "name",
-    ["django_backup_on_calendar", "django_backup_restic_prune_on_calendar", "django_backup_restic_check_on_calendar"],
+    [
+        "django_backup_on_calendar",
+        "django_backup_restic_prune_on_calendar",
+        "django_backup_restic_check_on_calendar",
+        "django_backup_drill_on_calendar",
+    ],
 )
 def test_backup_calendar_with_a_newline_is_refused(name):
     assert _refused(name, "django_backup", "daily\nExecStart=/bin/sh")
