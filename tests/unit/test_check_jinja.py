@@ -22,3 +22,17 @@ def test_a_long_expression_is_named_and_a_short_one_is_not(tmp_path):
 
 def test_the_repository_has_none():
     assert check_jinja.long_expressions() == []
+
+
+def test_a_condition_read_as_a_mapping_is_named(tmp_path):
+    tasks = tmp_path / "molecule" / "s"
+    tasks.mkdir(parents=True)
+    (tasks / "verify.yml").write_text(
+        "- name: t\n  ansible.builtin.assert:\n    that:\n      - x | default({'ok': 0})\n"
+        "      - \"y | default({'ok': 0})\"\n")
+    found = check_jinja.mapping_conditions(tmp_path)
+    assert [(str(path), key) for path, key, _ in found] == [("molecule/s/verify.yml", "that")]
+
+
+def test_the_repository_has_no_condition_read_as_a_mapping():
+    assert check_jinja.mapping_conditions() == []

@@ -13,7 +13,7 @@ from test_hostile_values import DATABASE, _render
 
 NGINX_CAPS = ["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"]
 DB_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"]
-REDIS_CAPS = ["SETGID", "SETUID"]
+REDIS_CAPS = ["CHOWN", "DAC_READ_SEARCH", "SETGID", "SETUID"]
 
 
 def _compose(https):
