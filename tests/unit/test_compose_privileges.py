@@ -16,9 +16,9 @@ DB_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"]
 REDIS_CAPS = ["CHOWN", "DAC_READ_SEARCH", "SETGID", "SETUID"]
 
 
-def _compose(https):
+def _compose(https, **options):
     """compose.yaml of a single host with HTTPS (or not), Redis and a process."""
-    values = {
+    values = {**options,
         "django_stack_name": "shop",
         "django_stack_https": https,
         "django_stack_redis": True,
@@ -71,3 +71,18 @@ def test_nginx_mounts_only_its_own_certificate(services):
         if https else []
     )
     assert letsencrypt == expected
+
+
+def test_the_opt_outs_render_the_services_as_before():
+    """django_stack_container_hardening / django_db_container_hardening and
+    django_db_binlog_enabled false: what the first deploy after an upgrade
+    would otherwise change (CHANGELOG) stays as it was."""
+    services = _compose(True, django_stack_container_hardening=False, django_db_container_hardening=False,
+                        django_db_binlog_enabled=False)
+    for name in ("nginx", "redis", "db"):
+        assert "cap_drop" not in services[name] and "read_only" not in services[name], name
+    assert "/etc/letsencrypt:/etc/letsencrypt:ro" in services["nginx"]["volumes"]
+    assert services["redis"]["security_opt"] == ["no-new-privileges:true"]
+    assert "command" not in services["db"]
+    # The defaults: binary logs on.
+    assert "--log-bin=binlog" in _compose(True)["db"]["command"]
