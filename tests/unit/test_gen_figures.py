@@ -228,6 +228,7 @@ PITR = {
     "shipment_s": 1.8,
     "restore_to": {"seconds": 38.2, "rows_before": 31, "rows_after": 22},
     "lost_server": {"writes_lost_s": 9, "rows_back": 12, "rows_written": 29, "restore_s": 41.0},
+    "drill": {"seconds": 10.3, "restore_seconds": 6.7, "tables": 12, "rows": 12296},
 }
 
 
@@ -235,9 +236,10 @@ def test_pitr_figures_from_the_backup_scenario(site):
     save(site[1], "pitr", PITR)
     assert gen(site) == 0
     doc, readme = site[0].read_text(), site[2].read_text()
-    assert "### pitr (`molecule test -s backup (verify 04 and 08)`)" in doc
+    assert "### pitr (`molecule test -s backup (verify 04, 08 and 09)`)" in doc
     assert "| binary log shipment (the timer's unit, one run) | 1.8 s |" in doc
     assert "38.2 s (31 rows before the moment back, 22 after it not)" in doc
     assert "9 s of writes (12 rows of 29 written back)" in doc
+    assert "| 10.3 s (6.7 s of restore; 12 tables, 12296 rows) |" in doc
     assert "a restore to a moment: 38.2 s" in readme and "commit `0a1b2c3`" in readme
     assert gen(site, "--check") == 0
