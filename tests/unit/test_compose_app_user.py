@@ -63,6 +63,7 @@ def test_an_image_with_a_non_root_user_renders_compose_yaml_as_before():
     assert users == {"blue": ""}
     assert _text(_django_stack_slot_users=users) == _text()
     assert "user:" not in _text(_django_stack_slot_users=users)
+    assert "django_stack_app_user" not in _text(_django_stack_slot_users=users)
 
 
 def test_the_user_is_quoted_for_yaml():

@@ -86,5 +86,8 @@ def test_a_release_still_building_takes_the_dockerfiles_user_and_then_the_built_
     # The host held an older image of the same tag while it was rebuilt: the new one counts.
     rebuilt = {"release": "a" * 40, "user": "", "job": ""}
     assert slot_users({"blue": "a" * 40}, IMAGES, rebuilt, "", "shop-app") == {"blue": "10001:10001"}
+    # While it is rebuilt, the image the host holds counts, not the prediction.
+    rebuilding = {"release": "b" * 40, "user": "app", "job": "1.2"}
+    assert slot_users({"green": "b" * 40}, IMAGES, rebuilding, "", "shop-app") == {"green": "10001:10001"}
     # No image and no result (a rollback reads the host only): root, so the default.
     assert slot_users({"blue": "d" * 40}, IMAGES, {}, "", "shop-app") == {"blue": "10001:10001"}

@@ -33,6 +33,11 @@ def ids(user):
         sys.exit("the group %s is not in the image's /etc/group" % group)
 
 
+def fail(error):
+    """A directory that cannot be read stops the program (os.walk would skip it)."""
+    raise error
+
+
 def give(path, uid, gid):
     info = os.lstat(path)
     if (info.st_uid, info.st_gid) == (uid, gid):
@@ -47,7 +52,7 @@ for root in sys.argv[2:]:
     if not os.path.isdir(root):
         continue
     changed += give(root, uid, gid)
-    for top, dirs, files in os.walk(root):
+    for top, dirs, files in os.walk(root, onerror=fail):
         for name in dirs + files:
             changed += give(os.path.join(top, name), uid, gid)
 print(json.dumps({"uid": uid, "gid": gid, "changed": changed}), flush=True)
