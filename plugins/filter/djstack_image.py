@@ -75,9 +75,25 @@ def docker_build_argv(spec):
     return argv
 
 
+_FROM = re.compile(r"^[ \t]*FROM[ \t]", re.IGNORECASE | re.MULTILINE)
+_USER = re.compile(r"^[ \t]*USER[ \t]+(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def dockerfile_user(text):
+    """The USER the final stage of a Dockerfile sets last ('' = none: the
+    base image's, root for the official Python images). What the image will
+    run as before it is built; the built image's Config.User is the truth."""
+    text = str(text or "")
+    starts = [m.start() for m in _FROM.finditer(text)]
+    stage = text[starts[-1]:] if starts else text
+    users = _USER.findall(stage)
+    return users[-1] if users else ""
+
+
 class FilterModule:
     def filters(self):
         return {
+            "djstack_dockerfile_user": dockerfile_user,
             "djstack_base_repo_digest": base_repo_digest,
             "djstack_base_digest": base_digest,
             "djstack_docker_build_argv": docker_build_argv,

@@ -1,6 +1,7 @@
 """Filters of the django_stack role: which entries of django_stack_processes
 and django_stack_schedules are malformed (validate.yml names them in its
-message). Unit tests: tests/unit/test_filter_djstack_stack.py.
+message), and the user each slot's containers run as (compose `user:`).
+Unit tests: tests/unit/test_filter_djstack_stack.py.
 """
 
 import re
@@ -54,6 +55,65 @@ def bad_schedules(entries):
     return bad
 
 
+# The user the app runs as when its image would run it as root (the
+# built-in Dockerfile's and the sample app's USER).
+DEFAULT_APP_USER = "10001:10001"
+
+
+def _is_root(user):
+    """True for an image USER that runs as root: none, root or uid 0 (any group)."""
+    return str(user or "").strip().split(":", 1)[0] in ("", "root", "0")
+
+
+def app_user(image_user, explicit=""):
+    """The compose `user:` of a slot's app and process containers, '' for
+    none (the image's own USER then applies).
+
+    explicit (django_stack_app_user) always wins; left empty, an image whose
+    USER is a non-root user keeps it (no `user:`, compose.yaml as before),
+    and an image that would run as root (USER empty, root or 0) runs as
+    DEFAULT_APP_USER."""
+    explicit = str(explicit or "").strip()
+    if explicit:
+        return explicit
+    return DEFAULT_APP_USER if _is_root(image_user) else ""
+
+
+def slot_users(slots, images, image_result, explicit, repository, effective=False):
+    """{slot: compose user ('' = the image's own)} for the slots {slot: release};
+    effective: {slot: the user its containers run as} (the compose user, else
+    the image's USER).
+
+    A slot's image user is django_image_result's (`user`) when it is the
+    release django_image published and its build is over (`job` empty: the
+    image as built), else the image's Config.User as the host holds it
+    (images: docker_image_info's list), else django_image_result's
+    prediction for a release still building (the Dockerfile's USER), else
+    root."""
+    result = image_result or {}
+    by_tag = {}
+    for image in images or []:
+        for tag in image.get("RepoTags") or []:
+            by_tag.setdefault(tag, image)
+    out = {}
+    for slot, release in sorted((slots or {}).items()):
+        ref = "%s:%s" % (repository, str(release)[:12])
+        ours = "user" in result and str(result.get("release", ""))[:12] == str(release)[:12]
+        if ours and not result.get("job"):
+            user = result["user"]
+        elif ref in by_tag:
+            user = (by_tag[ref].get("Config") or {}).get("User") or ""
+        else:
+            user = result["user"] if ours else ""
+        out[slot] = app_user(user, explicit) or (user if effective else "")
+    return out
+
+
 class FilterModule:
     def filters(self):
-        return {"djstack_bad_processes": bad_processes, "djstack_bad_schedules": bad_schedules}
+        return {
+            "djstack_bad_processes": bad_processes,
+            "djstack_bad_schedules": bad_schedules,
+            "djstack_app_user": app_user,
+            "djstack_slot_users": slot_users,
+        }

@@ -38,6 +38,7 @@ SHAPES = {
     "time": (r"([01][0-9]|2[0-3]):[0-5][0-9]|now", "HH:MM (24 h) or now"),
     "bytes": (r"[0-9]+(\.[0-9]+)?([kKmMgGtT][iI]?)?[bB]?", "a size such as 2GB or 500MB"),
     "varname": (r"[a-z_][a-z0-9_]*", "a variable name (lowercase letters, digits and '_')"),
+    "user_id": (r"[0-9]{1,10}(:[0-9]{1,10})?", "a numeric uid or uid:gid such as 10001:10001"),
     "env_name": (r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name such as DJANGO_SETTING"),
     "module": (r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", "a Python module path such as mysite"),
     "path": (r"/[A-Za-z0-9._+@,=-]*(/[A-Za-z0-9._+@,=-]+)*/?", "an absolute path of letters, digits and ._+@,=-"),

@@ -87,3 +87,11 @@ def test_base_digest_falls_back_to_the_image_id():
     assert djstack_image.base_digest("python@sha256:aaa", "sha256:id") == "sha256:aaa"
     assert djstack_image.base_digest("", "sha256:id") == "sha256:id"
     assert djstack_image.base_digest("", None) == ""
+
+
+def test_dockerfile_user_is_the_last_user_of_the_final_stage():
+    user = djstack_image.dockerfile_user
+    assert user("FROM python:3.13-slim\nRUN pip install x\n") == ""
+    assert user("FROM python AS build\nUSER 1000\nFROM python\nCOPY --from=build /venv /venv\n") == ""
+    assert user("FROM python\nUSER app\nRUN x\n  user 10001:10001\nCMD [\"gunicorn\"]\n") == "10001:10001"
+    assert user("") == "" and user(None) == ""

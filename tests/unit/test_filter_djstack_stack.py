@@ -46,3 +46,48 @@ def test_schedule_faults_are_named():
     assert schedules([{"name": "s", "command": "x"}]) == ["s"]
     assert schedules([{"name": "s", "command": "x", "on_calendar": "daily", "wait_for_deploy": "no"}]) == ["s"]
     assert schedules([{"name": "s", "command": "x", "on_calendar": "daily", "timeout": 1.5}]) == ["s"]
+
+
+# ---- the user each slot runs as (compose user:) -------------------------------
+
+app_user, slot_users = djstack_stack.app_user, djstack_stack.slot_users
+IMAGES = [
+    {"RepoTags": ["shop-app:aaaaaaaaaaaa"], "Config": {"User": "10001:10001"}},
+    {"RepoTags": ["shop-app:bbbbbbbbbbbb"], "Config": {"User": ""}},
+]
+
+
+def test_an_image_that_would_run_as_root_gets_the_default_user():
+    for root in ("", None, "root", "0", "0:0", "root:root", " 0 "):
+        assert app_user(root) == "10001:10001", root
+
+
+def test_a_non_root_image_user_is_kept_and_an_explicit_value_wins():
+    assert app_user("10001:10001") == "" and app_user("app") == "" and app_user("1000") == ""
+    assert app_user("app", "2000:3000") == "2000:3000"
+    assert app_user("", "0:0") == "0:0"
+
+
+def test_each_slot_from_its_own_image():
+    slots = {"blue": "a" * 40, "green": "b" * 40}
+    assert slot_users(slots, IMAGES, {}, "", "shop-app") == {"blue": "", "green": "10001:10001"}
+    assert slot_users(slots, IMAGES, {}, "", "shop-app", effective=True) == {
+        "blue": "10001:10001", "green": "10001:10001"}
+    assert slot_users(slots, IMAGES, {}, "7:7", "shop-app") == {"blue": "7:7", "green": "7:7"}
+
+
+def test_a_release_still_building_takes_the_dockerfiles_user_and_then_the_built_images():
+    slots = {"blue": "a" * 40, "green": "c" * 40}
+    building = {"release": "c" * 40, "user": "app", "job": "123.456"}
+    assert slot_users(slots, IMAGES, building, "", "shop-app") == {"blue": "", "green": ""}
+    # Built: its base image ran as root after all.
+    built = dict(building, job="", user="")
+    assert slot_users(slots, IMAGES, built, "", "shop-app") == {"blue": "", "green": "10001:10001"}
+    # The host held an older image of the same tag while it was rebuilt: the new one counts.
+    rebuilt = {"release": "a" * 40, "user": "", "job": ""}
+    assert slot_users({"blue": "a" * 40}, IMAGES, rebuilt, "", "shop-app") == {"blue": "10001:10001"}
+    # While it is rebuilt, the image the host holds counts, not the prediction.
+    rebuilding = {"release": "b" * 40, "user": "app", "job": "1.2"}
+    assert slot_users({"green": "b" * 40}, IMAGES, rebuilding, "", "shop-app") == {"green": "10001:10001"}
+    # No image and no result (a rollback reads the host only): root, so the default.
+    assert slot_users({"blue": "d" * 40}, IMAGES, {}, "", "shop-app") == {"blue": "10001:10001"}
