@@ -10,10 +10,14 @@ from django.db import connection
 from django.http import JsonResponse
 
 HEALTH_PATH = "/healthz/"
+# Set by nginx (roles/django_stack/templates/site.conf.j2) to "1" for the
+# host itself and django_stack_health_detail_from, else removed.
+DETAIL_HEADER = "X-Djstack-Health-Detail"
 
 
 class HealthCheckMiddleware:
-    """Answer ``/healthz/`` with the release and the database status."""
+    """Answer ``/healthz/`` with the status, and the release and the database
+    status to the clients nginx marks with DETAIL_HEADER."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -32,13 +36,12 @@ class HealthCheckMiddleware:
         else:
             database, status = "ok", 200
 
-        response = JsonResponse(
-            {
-                "status": "ok" if status == 200 else "error",
-                "release": settings.APP_RELEASE,
-                "database": database,
-            },
-            status=status,
-        )
+        body = {"status": "ok" if status == 200 else "error"}
+        # The deployed commit and the database's error tell an attacker what
+        # runs: only for the clients nginx names (site.conf's geo sets this
+        # header on every request it passes on; a client's own is dropped).
+        if request.headers.get(DETAIL_HEADER) == "1":
+            body.update(release=settings.APP_RELEASE, database=database)
+        response = JsonResponse(body, status=status)
         response["Cache-Control"] = "no-store"
         return response

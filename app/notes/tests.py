@@ -18,8 +18,11 @@ from .models import Note
 
 
 class HealthCheckTests(TestCase):
+    # nginx sets it for the clients that may see the details (site.conf.j2).
+    DETAIL = {"X-Djstack-Health-Detail": "1"}
+
     def test_ok(self):
-        response = self.client.get("/healthz/")
+        response = self.client.get("/healthz/", headers=self.DETAIL)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "application/json")
         self.assertEqual(response["Cache-Control"], "no-store")
@@ -30,7 +33,26 @@ class HealthCheckTests(TestCase):
 
     @override_settings(APP_RELEASE="abc123")
     def test_reports_release(self):
-        self.assertEqual(self.client.get("/healthz/").json()["release"], "abc123")
+        self.assertEqual(self.client.get("/healthz/", headers=self.DETAIL).json()["release"], "abc123")
+
+    @override_settings(APP_RELEASE="abc123")
+    def test_status_only_without_the_detail_header(self):
+        for headers in ({}, {"X-Djstack-Health-Detail": ""}, {"X-Djstack-Health-Detail": "yes"}):
+            with self.subTest(headers=headers):
+                response = self.client.get("/healthz/", headers=headers)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.json(), {"status": "ok"})
+                self.assertNotIn(b"abc123", response.content)
+                self.assertNotIn("abc123", str(response.headers))
+
+    def test_database_error_status_only_without_the_detail_header(self):
+        with (
+            mock.patch.object(connection, "cursor", side_effect=OperationalError("refused")),
+            self.assertLogs("django.request", "ERROR"),
+        ):
+            response = self.client.get("/healthz/")
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"status": "error"})
 
     @override_settings(ALLOWED_HOSTS=["example.com"])
     def test_bypasses_allowed_hosts(self):
@@ -47,7 +69,7 @@ class HealthCheckTests(TestCase):
             mock.patch.object(connection, "cursor", side_effect=error),
             self.assertLogs("django.request", "ERROR"),
         ):
-            response = self.client.get("/healthz/")
+            response = self.client.get("/healthz/", headers=self.DETAIL)
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response["Cache-Control"], "no-store")
         self.assertEqual(

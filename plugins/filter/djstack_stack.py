@@ -1,9 +1,12 @@
 """Filters of the django_stack role: which entries of django_stack_processes
 and django_stack_schedules are malformed (validate.yml names them in its
-message), and the user each slot's containers run as (compose `user:`).
-Unit tests: tests/unit/test_filter_djstack_stack.py.
+message), the user each slot's containers run as (compose `user:`), and
+who sees the health endpoint's details (site.conf.j2).
+Unit tests: tests/unit/test_filter_djstack_stack.py,
+tests/unit/test_health_detail.py.
 """
 
+import ipaddress
 import re
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -109,6 +112,59 @@ def slot_users(slots, images, image_result, explicit, repository, effective=Fals
     return out
 
 
+# The host itself over loopback (a client inside the nginx container).
+HEALTH_DETAIL_LOOPBACK = ("127.0.0.1", "::1")
+
+
+def _network(item):
+    """ip_network of an address or CIDR network; ValueError when it is neither
+    (a host name, a network with host bits set, anything with more in it)."""
+    if not isinstance(item, str) or item != item.strip():
+        raise ValueError("not a string without spaces")
+    if "/" in item:
+        return ipaddress.ip_network(item, strict=True)
+    return ipaddress.ip_network(ipaddress.ip_address(item))
+
+
+def bad_networks(entries):
+    """The entries of a list that are not an IP address or CIDR network, each
+    with the reason (validate.yml: django_stack_health_detail_from)."""
+    bad = []
+    for item in entries or []:
+        try:
+            _network(item)
+        except (TypeError, ValueError) as error:
+            bad.append("%r (%s)" % (item, error))
+    return bad
+
+
+def _canonical(network):
+    return str(network.network_address) if network.num_addresses == 1 else str(network)
+
+
+def health_detail(detail_from, gateways=()):
+    """nginx geo entries of the clients that get the health endpoint's
+    release and database status: {"host": [...], "from": [...]}.
+
+    host: loopback and the web network's gateways (where nginx sees a request
+    to the published port from the host itself come from: Docker's proxy);
+    from: django_stack_health_detail_from, canonical, sorted, without
+    repeats and without what host already lists. A bad entry raises
+    ValueError (validate.yml refuses it before any host changes)."""
+    bad = bad_networks(detail_from) + bad_networks(gateways)
+    if bad:
+        raise ValueError("not an IP address or CIDR network: " + "; ".join(bad))
+    host, seen = [], set()
+    for item in list(HEALTH_DETAIL_LOOPBACK) + list(gateways or []):
+        network = _network(item)
+        if network not in seen:
+            seen.add(network)
+            host.append(_canonical(network))
+    others = {_network(item) for item in detail_from or []} - seen
+    ordered = sorted(others, key=lambda n: (n.version, n.network_address, n.prefixlen))
+    return {"host": host, "from": [_canonical(n) for n in ordered]}
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -116,4 +172,6 @@ class FilterModule:
             "djstack_bad_schedules": bad_schedules,
             "djstack_app_user": app_user,
             "djstack_slot_users": slot_users,
+            "djstack_bad_networks": bad_networks,
+            "djstack_health_detail": health_detail,
         }
