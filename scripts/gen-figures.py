@@ -134,6 +134,8 @@ def render_pitr(data):
                          fmt(drill.get("tables")), fmt(drill.get("rows")))))
     intro = ["The backup scenario's test host (its db data is small): restores to a moment from the dumps and "
              "binary logs in the offsite repository (a restic REST server test host)."]
+    if data.get("conditions"):
+        intro[0] += " Measured %s." % data["conditions"]
     return intro + [""] + table(["figure", "value"], rows)
 
 

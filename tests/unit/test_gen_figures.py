@@ -241,5 +241,8 @@ def test_pitr_figures_from_the_backup_scenario(site):
     assert "38.2 s (31 rows before the moment back, 22 after it not)" in doc
     assert "9 s of writes (12 rows of 29 written back)" in doc
     assert "| 10.3 s (6.7 s of restore; 12 tables, 12296 rows) |" in doc
+    assert "Measured during make test." not in doc
+    save(site[1], "pitr", dict(PITR, conditions="during make test"))
+    assert gen(site) == 0 and "Measured during make test." in site[0].read_text()
     assert "a restore to a moment: 38.2 s" in readme and "commit `0a1b2c3`" in readme
     assert gen(site, "--check") == 0
