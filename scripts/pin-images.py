@@ -15,8 +15,9 @@ Python), run the script again, read the diff, and deploy. Without a pin an
 image is pulled once under its tag and kept (docs/security.md).
 
 Arguments: VARIABLE=IMAGE to pin other images or other tags (the defaults are
-the roles' own; an existing MySQL 8 database pins
-django_stack_db_image=mysql:8.4). --plain-http HOST for a registry without
+the roles' own). The database's line is commented out unless its image is
+named (django_stack_db_image=mariadb:11.8, or mysql:8.4 for MySQL 8 data):
+a given image wins over the engine a host's data implies. --plain-http HOST for a registry without
 TLS (a test registry). Exit status 1, with a message, if any image cannot be
 resolved: nothing is printed then, so a redirect never writes half a file.
 """
@@ -138,13 +139,26 @@ def resolve(reference, plain_http=(), timeout=20):
     return digest
 
 
-def pinned_lines(images, plain_http=(), today=None):
-    """The YAML lines pinning each {variable: reference}; PinError names every failure."""
+# A given database image wins over the engine a host's data implies
+# (plugins/filter/djstack_db.py): its line is printed commented out unless
+# the engine was named on the command line, so that pasting the output never
+# points a MySQL 8 host at MariaDB.
+DB_NOTE = (
+    "# The database: a given image wins over the engine each host's data implies. Uncomment\n"
+    "# only if every host runs this engine (MySQL 8 data: django_stack_db_image=mysql:8.4).\n"
+)
+
+
+def pinned_lines(images, plain_http=(), today=None, commented=()):
+    """The YAML lines pinning each {variable: reference}; PinError names every failure.
+
+    Variables in commented are printed commented out, after DB_NOTE."""
     lines, errors = [], []
     for variable, reference in images.items():
         try:
             plain = parse_reference(reference)[3]
-            lines.append("%s: %s@%s" % (variable, plain, resolve(reference, plain_http)))
+            line = "%s: %s@%s" % (variable, plain, resolve(reference, plain_http))
+            lines.append(DB_NOTE + "# " + line if variable in commented else line)
         except PinError as error:
             errors.append("%s (%s): %s" % (variable, reference, error))
     if errors:
@@ -162,14 +176,17 @@ def main(argv=None):
                         help="a registry (host:port) without TLS, e.g. a test registry")
     args = parser.parse_args(argv)
     images = dict(DEFAULTS)
+    named = set()
     for item in args.images:
         variable, sep, reference = item.partition("=")
         if not sep or not VARIABLE_RE.match(variable) or not reference:
             parser.error("%r: write VARIABLE=IMAGE, e.g. django_stack_db_image=mysql:8.4" % item)
         images[variable] = reference
+        named.add(variable)
     try:
         today = datetime.date.today().isoformat()
-        sys.stdout.write(pinned_lines(images, tuple(args.plain_http), today))
+        commented = {"django_stack_db_image"} - named
+        sys.stdout.write(pinned_lines(images, tuple(args.plain_http), today, commented))
     except PinError as error:
         print("pin-images: %s" % error, file=sys.stderr)
         return 1

@@ -168,3 +168,22 @@ def test_references_are_parsed_as_docker_does():
     for bad in ["", "NGINX:1", "nginx:1.28\nprivileged: true", "nginx:1 28", "a:b:c"]:
         with pytest.raises(namespace["PinError"]):
             parse(bad)
+
+
+def test_the_database_line_is_commented_out_unless_named(registry, capsys):
+    """Pasting the output must never point a MySQL 8 host at MariaDB: a given image wins over its data."""
+    host, _ = registry
+    namespace = {}
+    exec(compile(PROGRAM.read_text(), str(PROGRAM), "exec"), namespace)  # noqa: S102 (the program's own code)
+    namespace["DEFAULTS"] = {var: "%s/library/%s" % (host, ref) for var, ref in [
+        ("django_stack_nginx_image", "nginx:1.28"), ("django_stack_redis_image", "redis:8"),
+        ("django_stack_db_image", "mariadb:11.8"), ("django_image_python_image", "python:3.13-slim")]}
+    assert namespace["main"](["--plain-http", host]) == 0
+    out = capsys.readouterr().out
+    assert "\ndjango_stack_nginx_image: %s/library/nginx:1.28@%s\n" % (host, DIGEST) in out
+    assert "\n# django_stack_db_image: %s/library/mariadb:11.8@%s\n" % (host, DIGEST) in out
+    assert "\ndjango_stack_db_image" not in out and "MySQL 8 data: django_stack_db_image=mysql:8.4" in out
+    assert namespace["main"](["--plain-http", host, "django_stack_db_image=%s/library/mysql:8.4" % host]) == 0
+    out = capsys.readouterr().out
+    assert "\ndjango_stack_db_image: %s/library/mysql:8.4@%s\n" % (host, DIGEST) in out
+    assert "# django_stack_db" not in out
