@@ -5,7 +5,7 @@
 # tests/images/<name>/ built on top of it. See tests/images/README.md.
 #
 # Usage: tests/images/build.sh [TARGET...]
-#   TARGET: debian server python mysql mariadb nginx gitserver gitprivate pebble registry redis bundle (default: all),
+#   TARGET: debian server python mysql mariadb nginx gitserver gitprivate pebble registry moto redis bundle (default: all),
 #   or fresh (a bare machine for make test-fresh; not in the default).
 #   An image that already exists is skipped unless FORCE=1 (then it is rebuilt;
 #   for Dockerfile images the build cache still applies, NO_CACHE=1 disables it).
@@ -45,6 +45,7 @@ readonly DERIVED=(
   "gitprivate djstack/gitserver-private:latest"
   "pebble djstack/pebble:latest"
   "registry djstack/registry:latest"
+  "moto djstack/moto:5"
   "redis djstack/redis:8"
   "fresh djstack/fresh:trixie"
 )
@@ -275,7 +276,7 @@ main() {
   local start=$SECONDS target entry dir image
   local -a targets=("$@")
   if ((${#targets[@]} == 0)); then
-    targets=(debian server python mysql mariadb nginx gitserver gitprivate pebble registry redis bundle)
+    targets=(debian server python mysql mariadb nginx gitserver gitprivate pebble registry moto redis bundle)
   fi
 
   docker info >/dev/null 2>&1 ||
@@ -305,7 +306,7 @@ main() {
           image="${entry#* }"
         fi
       done
-      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql mariadb nginx gitserver gitprivate pebble registry redis bundle fresh)"
+      [[ -n "$image" ]] || die "unknown target '$target' (debian server python mysql mariadb nginx gitserver gitprivate pebble registry moto redis bundle fresh)"
       if wanted "$image"; then build_derived "$target" "$image"; fi
       ;;
     esac
