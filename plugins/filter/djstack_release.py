@@ -1,7 +1,8 @@
 """What a django_stack host serves, read from the host itself
 (roles/django_stack/tasks/reconcile.yml): the release record (releases.json)
 repaired from the containers that run and the slot the running nginx routes
-to, and what the last run that started the services started them from.
+to, and what the last run that started the services started them from; and
+the one-off commands a new release runs before it serves (prepare.yml).
 Unit tests: tests/unit/test_filter_djstack_release.py.
 """
 
@@ -94,6 +95,31 @@ def reconcile(containers, record_text, applied_text, loaded, project, release, n
     }
 
 
+# A release's look at its media bucket before it serves (S3 media).
+STORAGE_PROBE = "from django.core.files.storage import default_storage; default_storage.listdir('')"
+
+
+def release_steps(plan_program, check_deploy, migrates, serving, collectstatic, media_storage, refuse):
+    """The steps of files/release-steps.py, [name, [manage.py arguments]]
+    (a third item true: a failure stops the later steps), in the order they
+    run: Django's deployment checklist, the look for unapplied migrations and
+    (against a serving release) their plan (plan_program:
+    files/migration_plan.py; refuse: django_stack_incompatible_migrations is
+    refuse), collectstatic, and the media bucket."""
+    steps = []
+    if check_deploy:
+        steps.append(["check", ["check", "--deploy"]])
+    if migrates:
+        steps.append(["migrate", ["migrate", "--check", "--noinput"]])
+    if migrates and serving:
+        steps.append(["plan", ["shell", "-c", plan_program], bool(refuse)])
+    if collectstatic:
+        steps.append(["collectstatic", ["collectstatic", "--noinput"]])
+    if media_storage == "s3":
+        steps.append(["storage", ["shell", "-c", STORAGE_PROBE]])
+    return steps
+
+
 class FilterModule:
     def filters(self):
-        return {"djstack_reconcile": reconcile}
+        return {"djstack_reconcile": reconcile, "djstack_release_steps": release_steps}

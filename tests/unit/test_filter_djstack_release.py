@@ -88,3 +88,30 @@ def test_a_running_container_counts_as_up_whatever_its_health():
     found = seen([container("db-1", status="Up 1 second (health: starting)"),
                   container("nginx-1", status="Up (unhealthy)")])
     assert found["up"] == ["db", "nginx"]
+
+
+# ---- the one-off commands of a new release (prepare.yml) ---------------------
+
+release_steps = djstack_release.release_steps
+
+
+def test_every_step_in_order_against_a_serving_release():
+    assert release_steps("PLAN", True, True, "blue", True, "s3", True) == [
+        ["check", ["check", "--deploy"]],
+        ["migrate", ["migrate", "--check", "--noinput"]],
+        ["plan", ["shell", "-c", "PLAN"], True],
+        ["collectstatic", ["collectstatic", "--noinput"]],
+        ["storage", ["shell", "-c", "from django.core.files.storage import default_storage; "
+                                    "default_storage.listdir('')"]],
+    ]
+
+
+def test_a_first_deploy_has_no_plan_and_a_host_that_does_not_migrate_neither():
+    assert [s[0] for s in release_steps("PLAN", True, True, "", True, "local", True)] == [
+        "check", "migrate", "collectstatic"]
+    assert [s[0] for s in release_steps("PLAN", False, False, "blue", False, "none", True)] == []
+
+
+def test_the_plan_stops_the_later_steps_only_when_the_policy_refuses():
+    assert release_steps("PLAN", False, True, "green", False, "local", False) == [
+        ["migrate", ["migrate", "--check", "--noinput"]], ["plan", ["shell", "-c", "PLAN"], False]]
