@@ -82,10 +82,15 @@ def app_user(image_user, explicit=""):
     return DEFAULT_APP_USER if _is_root(image_user) else ""
 
 
-def slot_users(slots, images, image_result, explicit, repository, effective=False):
-    """{slot: compose user ('' = the image's own)} for the slots {slot: release};
-    effective: {slot: the user its containers run as} (the compose user, else
-    the image's USER).
+def slot_users(slots, images, image_result, explicit, repository):
+    """The user of each slot {slot: release}, in one result that compose.yml
+    publishes as _django_stack_slot_users:
+
+      compose  {slot: compose `user:`} ('' = the image's own USER applies)
+      runs_as  {slot: the user its containers run as} (the compose user,
+               else the image's USER)
+      root     {slot: True when runs_as is root} (_is_root: '', root or uid
+               0); app-user.yml hands the volumes over only when it is not
 
     A slot's image user is django_image_result's (`user`) when it is the
     release django_image published and its build is over (`job` empty: the
@@ -98,7 +103,7 @@ def slot_users(slots, images, image_result, explicit, repository, effective=Fals
     for image in images or []:
         for tag in image.get("RepoTags") or []:
             by_tag.setdefault(tag, image)
-    out = {}
+    out = {"compose": {}, "runs_as": {}, "root": {}}
     for slot, release in sorted((slots or {}).items()):
         ref = "%s:%s" % (repository, str(release)[:12])
         ours = "user" in result and str(result.get("release", ""))[:12] == str(release)[:12]
@@ -108,7 +113,9 @@ def slot_users(slots, images, image_result, explicit, repository, effective=Fals
             user = (by_tag[ref].get("Config") or {}).get("User") or ""
         else:
             user = result["user"] if ours else ""
-        out[slot] = app_user(user, explicit) or (user if effective else "")
+        out["compose"][slot] = app_user(user, explicit)
+        out["runs_as"][slot] = out["compose"][slot] or user
+        out["root"][slot] = _is_root(out["runs_as"][slot])
     return out
 
 

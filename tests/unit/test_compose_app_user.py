@@ -60,7 +60,7 @@ def test_an_image_with_a_non_root_user_renders_compose_yaml_as_before():
     """No `user:` at all: the file is byte for byte what a role without
     _django_stack_slot_users renders (existing inventories: changed=0)."""
     users = djstack_stack.slot_users(SLOTS, [_image("10001:10001")], {}, "", IMAGE)
-    assert users == {"blue": ""}
+    assert users["compose"] == {"blue": ""}
     assert _text(_django_stack_slot_users=users) == _text()
     assert "user:" not in _text(_django_stack_slot_users=users)
     assert "django_stack_app_user" not in _text(_django_stack_slot_users=users)
@@ -68,7 +68,7 @@ def test_an_image_with_a_non_root_user_renders_compose_yaml_as_before():
 
 def test_the_user_is_quoted_for_yaml():
     """Unquoted, YAML 1.1 reads 10001:10001 as a base-60 number."""
-    text = _text(_django_stack_slot_users={"blue": "10001:10001"})
+    text = _text(_django_stack_slot_users={"compose": {"blue": "10001:10001"}})
     assert '    user: "10001:10001"\n' in text
     assert yaml.safe_load(text)["services"]["app-blue"]["user"] == "10001:10001"
 

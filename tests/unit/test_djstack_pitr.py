@@ -80,6 +80,16 @@ def test_a_dump_without_a_log_position_restores_only_its_moment(tmp_path):
     assert rc == 3 and "d1" in message and "records no binary log position" in message
 
 
+@pytest.mark.parametrize(("snapshot", "said"), [
+    (dump("dx", "2026-12-04T13:00:00Z", start="g1:binlog.000004"), "is not a binary log position"),
+    ({"short_id": "bx", "time": "2026-12-04T13:00:00Z", "tags": ["binlog", "binlog-gen=g1"]},
+     "needs the tags binlog-gen and binlog-file"),
+])
+def test_tags_that_cannot_be_read_are_named(tmp_path, snapshot, said):
+    rc, message = plan(DAY + [snapshot], "2026-12-04 14:01:30", tmp_path)
+    assert rc == 3 and said in message, message
+
+
 def test_a_gap_in_the_logs_is_named(tmp_path):
     gap = [s for s in DAY if s["short_id"] not in ("b4", "b4again")]
     rc, message = plan(gap, "2026-12-04 14:01:30", tmp_path)

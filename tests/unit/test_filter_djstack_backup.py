@@ -1,4 +1,6 @@
-"""The retention of binary log snapshots (plugins/filter/djstack_backup.py)."""
+"""The retention of binary log snapshots (plugins/filter/djstack_backup.py),
+and the reading of the snapshots' tags it shares with the host program
+roles/django_backup/files/djstack-pitr (their one owner)."""
 
 import importlib.util
 
@@ -72,3 +74,39 @@ def test_unreadable_snapshots_stay(snap):
 
 def test_a_dump_with_an_unreadable_time_removes_nothing():
     assert binlogs_unneeded(LOGS, [{"id": "d", "time": "?", "tags": ["dump"]}]) == []
+
+
+# ---- one reader of the tags: the host program's ------------------------------
+
+pitr = djstack_backup.pitr
+
+
+def test_the_filter_is_the_host_programs_retention():
+    assert binlogs_unneeded is pitr.binlogs_unneeded
+    assert pitr.__file__.endswith("roles/django_backup/files/djstack-pitr")
+
+
+def test_a_dump_start_is_generation_file_and_position():
+    tags = pitr.snapshot_tags({"tags": ["mysite", "dump", "binlog-start=aaaa:binlog.000003:120"]})
+    assert tags == {"mysite": "", "dump": "", "binlog-start": "aaaa:binlog.000003:120"}
+    assert pitr.dump_start(tags) == {"gen": "aaaa", "file": "binlog.000003", "seq": 3, "pos": 120}
+    assert pitr.dump_start({"dump": ""}) is None
+
+
+@pytest.mark.parametrize("start", ["aaaa:binlog.000003", "aaaa:binlog:120", "aaaa:binlog.000003:x",
+                                   ":binlog.000003:120", "binlog.000003"])
+def test_a_dump_start_that_cannot_be_read_is_refused_and_protects_no_log(start):
+    with pytest.raises(pitr.PlanError):
+        pitr.dump_start({"binlog-start": start})
+    # Retention: the dump still counts as the newest kept, its start does not.
+    assert binlogs_unneeded(LOGS, [dump("2026-12-04T03:00:00Z", start)]) == ["a1", "a2", "a3", "a4"]
+
+
+def test_a_log_is_its_generation_file_and_sequence():
+    tags = pitr.snapshot_tags(log("a1", "2026-12-01T01:00:00Z", "aaaa", 7))
+    assert pitr.log_file(tags) == ("aaaa", "binlog.000007", 7)
+    for missing in ("binlog-gen", "binlog-file"):
+        with pytest.raises(pitr.PlanError):
+            pitr.log_file({k: v for k, v in tags.items() if k != missing})
+    with pytest.raises(pitr.PlanError):
+        pitr.log_file(dict(tags, **{"binlog-file": "binlog"}))

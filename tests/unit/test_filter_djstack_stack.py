@@ -3,6 +3,7 @@ django_stack_schedules entries, named once per fault."""
 
 import importlib.util
 
+import pytest
 from conftest import REPO
 
 _spec = importlib.util.spec_from_file_location("djstack_stack", REPO / "plugins/filter/djstack_stack.py")
@@ -68,26 +69,55 @@ def test_a_non_root_image_user_is_kept_and_an_explicit_value_wins():
     assert app_user("", "0:0") == "0:0"
 
 
+def compose_users(*args):
+    return slot_users(*args)["compose"]
+
+
 def test_each_slot_from_its_own_image():
     slots = {"blue": "a" * 40, "green": "b" * 40}
-    assert slot_users(slots, IMAGES, {}, "", "shop-app") == {"blue": "", "green": "10001:10001"}
-    assert slot_users(slots, IMAGES, {}, "", "shop-app", effective=True) == {
-        "blue": "10001:10001", "green": "10001:10001"}
-    assert slot_users(slots, IMAGES, {}, "7:7", "shop-app") == {"blue": "7:7", "green": "7:7"}
+    assert slot_users(slots, IMAGES, {}, "", "shop-app") == {
+        "compose": {"blue": "", "green": "10001:10001"},
+        "runs_as": {"blue": "10001:10001", "green": "10001:10001"},
+        "root": {"blue": False, "green": False}}
+    assert compose_users(slots, IMAGES, {}, "7:7", "shop-app") == {"blue": "7:7", "green": "7:7"}
 
 
 def test_a_release_still_building_takes_the_dockerfiles_user_and_then_the_built_images():
     slots = {"blue": "a" * 40, "green": "c" * 40}
     building = {"release": "c" * 40, "user": "app", "job": "123.456"}
-    assert slot_users(slots, IMAGES, building, "", "shop-app") == {"blue": "", "green": ""}
+    assert compose_users(slots, IMAGES, building, "", "shop-app") == {"blue": "", "green": ""}
     # Built: its base image ran as root after all.
     built = dict(building, job="", user="")
-    assert slot_users(slots, IMAGES, built, "", "shop-app") == {"blue": "", "green": "10001:10001"}
+    assert compose_users(slots, IMAGES, built, "", "shop-app") == {"blue": "", "green": "10001:10001"}
     # The host held an older image of the same tag while it was rebuilt: the new one counts.
     rebuilt = {"release": "a" * 40, "user": "", "job": ""}
-    assert slot_users({"blue": "a" * 40}, IMAGES, rebuilt, "", "shop-app") == {"blue": "10001:10001"}
+    assert compose_users({"blue": "a" * 40}, IMAGES, rebuilt, "", "shop-app") == {"blue": "10001:10001"}
     # While it is rebuilt, the image the host holds counts, not the prediction.
     rebuilding = {"release": "b" * 40, "user": "app", "job": "1.2"}
-    assert slot_users({"green": "b" * 40}, IMAGES, rebuilding, "", "shop-app") == {"green": "10001:10001"}
+    assert compose_users({"green": "b" * 40}, IMAGES, rebuilding, "", "shop-app") == {"green": "10001:10001"}
     # No image and no result (a rollback reads the host only): root, so the default.
-    assert slot_users({"blue": "d" * 40}, IMAGES, {}, "", "shop-app") == {"blue": "10001:10001"}
+    assert compose_users({"blue": "d" * 40}, IMAGES, {}, "", "shop-app") == {"blue": "10001:10001"}
+
+
+# app-user.yml reads .root in both of its checks (the volume check and the
+# hand-over): one decision, the same one app_user makes for the image.
+@pytest.mark.parametrize(
+    ("image_user", "explicit", "runs_as", "root"),
+    [
+        ("app", "", "app", False),
+        ("1000:1000", "", "1000:1000", False),
+        ("00:0", "", "00:0", False),
+        ("", "", "10001:10001", False),
+        ("root", "", "10001:10001", False),
+        ("app", "0:0", "0:0", True),
+        ("app", "0", "0", True),
+        ("app", "root", "root", True),
+        ("app", "root:staff", "root:staff", True),
+        ("app", "2000:0", "2000:0", False),
+    ],
+)
+def test_each_slot_says_whether_it_runs_as_root(image_user, explicit, runs_as, root):
+    images = [{"RepoTags": ["shop-app:aaaaaaaaaaaa"], "Config": {"User": image_user}}]
+    users = slot_users({"blue": "a" * 40}, images, {}, explicit, "shop-app")
+    assert users["runs_as"] == {"blue": runs_as}
+    assert users["root"] == {"blue": root}
