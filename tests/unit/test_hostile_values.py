@@ -467,6 +467,7 @@ NOT_IN_TEMPLATES = {
     "django_image_registry_username": "docker login's argv",
     "django_image_registry_password": "docker login's stdin",
     "django_stack_schedules": "the command goes to schedules.json (to_nice_json), read by djstack-schedule",
+    "django_fleet_pki_dir": "a directory on the controller, a module argument (role django_fleet, tasks/pki.yml)",
 }
 
 
