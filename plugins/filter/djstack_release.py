@@ -67,7 +67,8 @@ def reconcile(containers, record_text, applied_text, loaded, project, release, n
     known = [release] + list(record["slots"].values()) + [h.get("release", "") for h in record["history"]]
     slots = dict(record["slots"])
     for slot, app in apps.items():
-        slots[slot] = next((k for k in known if re.match(app["tag"], k)), app["tag"])
+        # The image tag is the release's first 12 characters: a prefix, not a pattern.
+        slots[slot] = next((k for k in known if k.startswith(app["tag"])), app["tag"])
     current = loaded_slot if loaded_slot in apps else record["current"]
     history = list(record["history"])
     if current and current != record["current"]:

@@ -59,6 +59,14 @@ def test_an_unknown_release_is_named_by_its_image_tag_and_nginx_without_a_contai
     assert found["state"]["current"] == "blue" and found["loaded_slot"] == "green"
 
 
+def test_an_image_tag_names_a_known_release_by_prefix_only():
+    """A tag is the release's first 12 characters, not a pattern: "0123456789a." names no known release."""
+    found = seen([container("app-blue-1", image="shop-app:0123456789a.")], RECORD)
+    assert found["state"]["slots"] == {"blue": "0123456789a."}
+    found = seen([container("app-blue-1", image="shop-app:" + NEW[:12])], RECORD)
+    assert found["state"]["slots"] == {"blue": NEW}
+
+
 def test_no_record_and_no_answer_is_an_empty_record():
     found = seen([])
     assert found["state"] == found["recorded"] == {"current": "", "slots": {}, "history": []}
