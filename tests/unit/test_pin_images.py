@@ -77,16 +77,31 @@ def registry():
     server.shutdown()
 
 
-def pin(registry_host, *images):
-    return run([sys.executable, str(PROGRAM), "--plain-http", registry_host, *images])
+# The roles' four images, as the test registry serves them.
+IMAGES = [("django_stack_nginx_image", "nginx:1.28"), ("django_stack_redis_image", "redis:8"),
+          ("django_stack_db_image", "mariadb:11.8"), ("django_image_python_image", "python:3.13-slim")]
+
+
+def on(host, **tags):
+    """{variable: reference} of the four images on the registry at host (tags: other references)."""
+    return {var: "%s/library/%s" % (host, tags.get(var, ref)) for var, ref in IMAGES}
+
+
+def pin(registry_host, images):
+    return run([sys.executable, str(PROGRAM), "--plain-http", registry_host,
+                *("%s=%s" % item for item in images.items())])
+
+
+def program():
+    """The program's functions, from its file (it is not an importable module name)."""
+    namespace = {}
+    exec(compile(PROGRAM.read_text(), str(PROGRAM), "exec"), namespace)  # noqa: S102 (the program's own code)
+    return namespace
 
 
 def test_pins_every_default_with_a_token(registry):
     host, handler = registry
-    images = ["%s=%s/library/%s" % (var, host, ref) for var, ref in [
-        ("django_stack_nginx_image", "nginx:1.28"), ("django_stack_redis_image", "redis:8"),
-        ("django_stack_db_image", "mariadb:11.8"), ("django_image_python_image", "python:3.13-slim")]]
-    result = pin(host, *images)
+    result = pin(host, on(host))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("# The stack's service images by digest (scripts/pin-images.py, ")
@@ -107,10 +122,9 @@ def test_pins_every_default_with_a_token(registry):
 def test_a_pinned_reference_is_pinned_again_from_its_tag(registry):
     host, handler = registry
     old = "sha256:" + "0" * 64
-    result = pin(host, "django_stack_nginx_image=%s/acme/app:v1@%s" % (host, old),
-                 "django_stack_redis_image=%s/library/redis:8" % host,
-                 "django_stack_db_image=%s/library/mysql:8.4" % host,
-                 "django_image_python_image=%s/library/python:3.13-slim" % host)
+    images = dict(on(host, django_stack_db_image="mysql:8.4"),
+                  django_stack_nginx_image="%s/acme/app:v1@%s" % (host, old))
+    result = pin(host, images)
     assert result.returncode == 0, result.stderr
     assert "django_stack_nginx_image: %s/acme/app:v1@%s\n" % (host, DIGEST) in result.stdout
     assert old not in result.stdout
@@ -120,9 +134,7 @@ def test_digest_from_the_manifest_when_head_sends_none(registry):
     host, handler = registry
     handler.auth = False
     handler.digest_header = False
-    result = pin(host, *["%s=%s/library/%s" % (var, host, ref) for var, ref in [
-        ("django_stack_nginx_image", "nginx:1.28"), ("django_stack_redis_image", "redis:8"),
-        ("django_stack_db_image", "mariadb:11.8"), ("django_image_python_image", "python:3.13-slim")]])
+    result = pin(host, on(host))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("@" + DIGEST) == 4
     assert [seen[0] for seen in handler.seen] == ["HEAD", "GET"] * 4
@@ -130,20 +142,14 @@ def test_digest_from_the_manifest_when_head_sends_none(registry):
 
 def test_a_missing_tag_fails_and_prints_nothing(registry):
     host, _ = registry
-    result = pin(host, "django_stack_nginx_image=%s/library/nginx:9.99" % host,
-                 "django_stack_redis_image=%s/library/redis:8" % host,
-                 "django_stack_db_image=%s/library/mariadb:11.8" % host,
-                 "django_image_python_image=%s/library/python:3.13-slim" % host)
+    result = pin(host, on(host, django_stack_nginx_image="nginx:9.99"))
     assert result.returncode == 1
     assert result.stdout == ""
     assert "django_stack_nginx_image" in result.stderr and "has no tag 9.99 in library/nginx" in result.stderr
 
 
 def test_an_unreachable_registry_fails_with_its_name():
-    result = run([sys.executable, str(PROGRAM), "--plain-http", "127.0.0.1:9",
-                  "django_stack_nginx_image=127.0.0.1:9/nginx:1.28", "django_stack_redis_image=127.0.0.1:9/redis:8",
-                  "django_stack_db_image=127.0.0.1:9/mariadb:11.8",
-                  "django_image_python_image=127.0.0.1:9/python:3.13-slim"])
+    result = pin("127.0.0.1:9", on("127.0.0.1:9"))
     assert result.returncode == 1 and result.stdout == ""
     assert "cannot reach 127.0.0.1:9" in result.stderr
 
@@ -155,8 +161,7 @@ def test_bad_arguments_are_refused(argument):
 
 
 def test_references_are_parsed_as_docker_does():
-    namespace = {}
-    exec(compile(PROGRAM.read_text(), str(PROGRAM), "exec"), namespace)  # noqa: S102 (the program's own code)
+    namespace = program()
     parse = namespace["parse_reference"]
     assert parse("nginx:1.28") == ("registry-1.docker.io", "library/nginx", "1.28", "nginx:1.28")
     assert parse("nginx") == ("registry-1.docker.io", "library/nginx", "latest", "nginx:latest")
@@ -173,11 +178,8 @@ def test_references_are_parsed_as_docker_does():
 def test_the_database_line_is_commented_out_unless_named(registry, capsys):
     """Pasting the output must never point a MySQL 8 host at MariaDB: a given image wins over its data."""
     host, _ = registry
-    namespace = {}
-    exec(compile(PROGRAM.read_text(), str(PROGRAM), "exec"), namespace)  # noqa: S102 (the program's own code)
-    namespace["DEFAULTS"] = {var: "%s/library/%s" % (host, ref) for var, ref in [
-        ("django_stack_nginx_image", "nginx:1.28"), ("django_stack_redis_image", "redis:8"),
-        ("django_stack_db_image", "mariadb:11.8"), ("django_image_python_image", "python:3.13-slim")]}
+    namespace = program()
+    namespace["DEFAULTS"] = on(host)
     assert namespace["main"](["--plain-http", host]) == 0
     out = capsys.readouterr().out
     assert "\ndjango_stack_nginx_image: %s/library/nginx:1.28@%s\n" % (host, DIGEST) in out
