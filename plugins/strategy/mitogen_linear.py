@@ -22,5 +22,18 @@ except ImportError as exc:  # pragma: no cover - depends on the controller
 else:
     _Linear = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
 
+    import ansible.collections.list
+
     class StrategyModule(ansible_mitogen.strategy.StrategyMixin, _Linear):
         """Ansible's linear strategy, run over mitogen connections."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # Every task runs in a worker forked from this process, and
+            # mitogen lists the installed collections (importing each one's
+            # package and parsing its meta/runtime.yml) in the worker of each
+            # task that runs a collection's module: about 50 ms of CPU per
+            # task and host, lost with the worker. Listed once here, the
+            # imports are in every worker from the fork on.
+            for _path in ansible.collections.list.list_collection_dirs():
+                pass
