@@ -27,8 +27,9 @@ else 1) also fails on p99 latency over --max-p99-ms, fewer requests than
       --rate 60 --duration 120 --stop-file /tmp/stop --out result.json
 """
 import argparse
-import concurrent.futures
+import asyncio
 import http.client
+import io
 import ipaddress
 import json
 import math
@@ -36,7 +37,6 @@ import os
 import socket
 import ssl
 import sys
-import threading
 import time
 import traceback
 import urllib.parse
@@ -103,8 +103,23 @@ def outcome_of(error: BaseException) -> str:
     return type(error).__name__
 
 
+class _Received:
+    """The bytes of one whole answer, read by http.client's own parser."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def makefile(self, *_args, **_kwargs):
+        return io.BytesIO(self.data)
+
+
 class Load:
-    """One run: the dispatcher, the requests and their records."""
+    """One run: the dispatcher, the requests and their records.
+
+    One thread and one asyncio loop: each due request is a task, so a busy
+    machine delays neither the dispatch (no thread to start per request) nor
+    the answers (no lock to win between hundreds of threads).
+    """
 
     def __init__(self, args: argparse.Namespace, specs: list):
         self.args = args
@@ -112,6 +127,7 @@ class Load:
         url = urllib.parse.urlsplit(args.url)
         self.https = url.scheme == "https"
         self.target = (url.hostname, url.port or (443 if self.https else 80))
+        self.host_header = args.host or url.netloc
         self.context = None
         if self.https:
             self.context = ssl.create_default_context(cafile=args.cafile)
@@ -119,60 +135,47 @@ class Load:
                 # The URL names the test host by address: check the chain only.
                 self.context.check_hostname = False
         self.forbidden = set(args.forbid_release or ())
-        self.lock = threading.Lock()
         self.records = []  # (t, spec, outcome, ok, latency or None, detail)
         self.releases = {}
         self.lags = []  # how late each request left this client (its own CPU starvation)
         self.inflight = 0
         self.started = 0.0
+        self.stall = 0.0  # the longest the dispatcher went without running
 
     # --- one request ------------------------------------------------------
-    def connection(self, timeout: float) -> http.client.HTTPConnection:
-        host, port = self.target
-        if self.https:
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=self.context)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+    def encode(self, number: int, spec: dict) -> bytes:
+        body = b""
+        lines = [f"{spec['method']} {spec['path']} HTTP/1.1", f"Host: {self.host_header}",
+                 "Connection: close", "User-Agent: djstack-loadgen", "Accept-Encoding: identity"]
+        if spec["method"] in ("POST", "PUT", "PATCH"):
+            body = urllib.parse.urlencode({"text": f"loadgen {number}"}).encode()
+            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
-    def request(self, number: int, spec: dict, due: float) -> None:
+    async def exchange(self, number: int, spec: dict) -> http.client.HTTPResponse:
+        """Send the request, read until the server closes, parse the answer."""
+        host, port = self.target
+        reader, writer = await asyncio.open_connection(host, port, ssl=self.context)
+        try:
+            writer.write(self.encode(number, spec))
+            await writer.drain()
+            data = await reader.read()  # Connection: close: the answer ends at EOF
+        finally:
+            writer.close()
+        response = http.client.HTTPResponse(_Received(data), method=spec["method"])
+        response.begin()  # BadStatusLine, RemoteDisconnected (nothing came)...
+        response.body = response.read()  # IncompleteRead: fewer bytes than promised
+        return response
+
+    async def request(self, number: int, spec: dict, due: float) -> None:
         """Send one request and record it; never raises."""
         begin = time.monotonic()
-        deadline = begin + self.args.timeout
+        self.lags.append(begin - due)
         outcome, ok, detail, release = "?", False, "", None
-
-        def remaining() -> float:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no complete answer within {self.args.timeout} s")
-            return left
-
-        conn = None
         try:
-            conn = self.connection(remaining())
-            headers = {"Connection": "close", "User-Agent": "djstack-loadgen"}
-            if self.args.host:
-                headers["Host"] = self.args.host
-            body = None
-            if spec["method"] in ("POST", "PUT", "PATCH"):
-                body = urllib.parse.urlencode({"text": f"loadgen {number}"}).encode()
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-            conn.request(spec["method"], spec["path"], body=body, headers=headers)
-            # The connection hands its socket to the response (Connection:
-            # close); every read gets what is left of the request's time.
-            sock = conn.sock
-            sock.settimeout(remaining())
-            response = conn.getresponse()
-            chunks = []
-            while not response.isclosed():
-                sock.settimeout(remaining())
-                chunk = response.read(CHUNK)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            data = b"".join(chunks)
-            if response.length:
-                # read(amt) returns b"" at an early end instead of raising:
-                # bytes the Content-Length promised never came.
-                raise http.client.IncompleteRead(data, response.length)
+            async with asyncio.timeout(self.args.timeout):
+                response = await self.exchange(number, spec)
+            data = response.body
             outcome = str(response.status)
             ok = response.status == spec["expect"] if spec["expect"] else 200 <= response.status < 300
             if self.args.maintenance and response.status == 503 and response.getheader("Retry-After"):
@@ -185,81 +188,79 @@ class Load:
                     release = json.loads(data).get("release")
                 except (ValueError, AttributeError):
                     release = None
+        except TimeoutError:
+            outcome, detail = "timeout", f"no complete answer within {self.args.timeout} s"
         except Exception as error:  # every exception is a failed request
             outcome, ok, detail = outcome_of(error), False, f"{type(error).__name__}: {error}"[:300]
         finally:
-            if conn is not None:
-                conn.close()
+            self.inflight -= 1
         if ok and release is not None and release in self.forbidden:
             outcome, ok, detail = "forbidden-release", False, f"{outcome} from release {release}"
         self.record(due, spec["spec"], outcome, ok, time.monotonic() - due, detail, release)
-        with self.lock:
-            self.lags.append(begin - due)
 
     def record(self, due, spec, outcome, ok, latency, detail, release=None):
-        with self.lock:
-            self.records.append((round(due - self.started, 3), spec, outcome, ok, latency, detail))
-            if release is not None:
-                self.releases[release] = self.releases.get(release, 0) + 1
-
-    def done(self, _future) -> None:
-        with self.lock:
-            self.inflight -= 1
+        self.records.append((round(due - self.started, 3), spec, outcome, ok, latency, detail))
+        if release is not None:
+            self.releases[release] = self.releases.get(release, 0) + 1
 
     # --- the run ------------------------------------------------------------
     def stopped(self) -> bool:
         return bool(self.args.stop_file) and os.path.exists(self.args.stop_file)
 
     def run(self) -> dict:
+        return asyncio.run(self.dispatch())
+
+    async def dispatch(self) -> dict:
         args = self.args
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.max_inflight,
-                                                     thread_name_prefix="load")
-        futures = []
+        tasks = set()
         self.started = time.monotonic()
         end = self.started + args.duration
-        next_stop_check = self.started
+        next_stop_check = last = self.started
         number = 0
         while True:
             due = self.started + number / args.rate
             if due >= end:
                 break
             now = time.monotonic()
+            # This loop wakes at least every 0.1 s: a longer gap is time in
+            # which this process did not run (the controller, not the site).
+            self.stall = max(self.stall, now - last)
+            last = now
             if now >= next_stop_check:
                 if self.stopped():
                     break
                 next_stop_check = now + 0.1
             if due > now:
-                time.sleep(min(due - now, 0.1))
+                await asyncio.sleep(min(due - now, 0.1))
                 continue
             spec = self.specs[number % len(self.specs)]
-            with self.lock:
-                overloaded = self.inflight >= args.max_inflight
-                if not overloaded:
-                    self.inflight += 1
-            if overloaded:
+            if self.inflight >= args.max_inflight:
                 self.record(due, spec["spec"], "overload", False, None,
                             f"{args.max_inflight} requests still outstanding")
             else:
-                future = pool.submit(self.request, number, spec, due)
-                future.add_done_callback(self.done)
-                futures.append(future)
+                self.inflight += 1
+                task = asyncio.create_task(self.request(number, spec, due))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
             number += 1
+            if number % 64 == 0:
+                await asyncio.sleep(0)  # let answers in while many requests fall due at once
         dispatched = time.monotonic() - self.started
         # Each request ends by its own deadline (--timeout); wait a little longer.
-        _, pending = concurrent.futures.wait(futures, timeout=args.timeout + 5)
-        pool.shutdown(wait=False, cancel_futures=True)
-        if pending:
+        pending = set()
+        if tasks:
+            _, pending = await asyncio.wait(set(tasks), timeout=args.timeout + 5)
+        for task in pending:
             # Not expected: a request that outlived its deadline still counts.
-            for _ in pending:
-                self.record(time.monotonic(), "?", "unfinished", False, None, "still running at the end")
+            task.cancel()
+            self.record(time.monotonic(), "?", "unfinished", False, None, "still running at the end")
         return self.result(dispatched, time.monotonic() - self.started)
 
     def result(self, dispatched: float, wall: float) -> dict:
         args = self.args
-        with self.lock:
-            records = sorted(self.records, key=lambda r: r[0])
-            releases = dict(self.releases)
-            lags = sorted(self.lags)
+        records = sorted(self.records, key=lambda r: r[0])
+        releases = dict(self.releases)
+        lags = sorted(self.lags)
         statuses, per_path, failures = {}, {}, []
         latencies = sorted(r[4] for r in records if r[4] is not None)
         for spec in self.specs:
@@ -313,6 +314,9 @@ class Load:
             # Part of the latency spent in this client before sending (a busy
             # controller, not the server): high here means the machine, not the site.
             "send_lag_p99_ms": percentile(lags, 0.99),
+            # The longest the dispatcher did not run (it wakes every 0.1 s at
+            # least): over a second or so, this machine stalled, not the site.
+            "client_stall_max_ms": round(self.stall * 1000, 1),
             "statuses": statuses,
             "per_path": per_path,
             "releases": releases,
@@ -338,7 +342,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=60.0, help="requests per second (fixed: open loop)")
     p.add_argument("--duration", type=float, default=60.0, help="maximum seconds")
     p.add_argument("--workers", type=int, default=8,
-                   help="ignored (kept for old callers): the pool grows to --max-inflight")
+                   help="ignored (kept for old callers): every request is a task of one event loop")
     p.add_argument("--max-inflight", type=int,
                    help="outstanding requests at most; a request due beyond it fails as 'overload'"
                    " (default: rate x timeout + 64, at least 256)")

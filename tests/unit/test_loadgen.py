@@ -149,6 +149,7 @@ def test_good_server_is_ok(tmp_path, serve):
     assert {host for _, _, host, _ in server.seen} == {"site.example.test"}
     assert result["p99_ms"] is not None and result["max_ms"] >= result["p99_ms"] >= result["p50_ms"]
     assert 0 <= result["send_lag_p99_ms"] < 100
+    assert 0 <= result["client_stall_max_ms"] < 1000
 
 
 @pytest.mark.parametrize("behaviour, outcome", [
