@@ -216,6 +216,7 @@ class Load:
         self.started = time.monotonic()
         end = self.started + args.duration
         next_stop_check = last = self.started
+        stop_check = None
         number = 0
         while True:
             due = self.started + number / args.rate
@@ -226,10 +227,14 @@ class Load:
             # which this process did not run (the controller, not the site).
             self.stall = max(self.stall, now - last)
             last = now
-            if now >= next_stop_check:
-                if self.stopped():
+            if stop_check is None and now >= next_stop_check:
+                # In a thread: a file system that blocks a lookup for a while
+                # (a busy disk) must not stop the dispatch with it.
+                stop_check = asyncio.ensure_future(asyncio.to_thread(self.stopped))
+            if stop_check is not None and stop_check.done():
+                if stop_check.result():
                     break
-                next_stop_check = now + 0.1
+                stop_check, next_stop_check = None, now + 0.1
             if due > now:
                 await asyncio.sleep(min(due - now, 0.1))
                 continue
