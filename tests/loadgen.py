@@ -96,6 +96,15 @@ def percentile(values: list, p: float) -> float | None:
     return round(values[max(0, math.ceil(p * len(values)) - 1)] * 1000, 1)
 
 
+def run_delay() -> float | None:
+    """Seconds this process's main thread has waited for a CPU (Linux schedstat)."""
+    try:
+        with open("/proc/self/schedstat", encoding="ascii") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def outcome_of(error: BaseException) -> str:
     """The name a failed request is counted under."""
     if isinstance(error, (socket.timeout, TimeoutError)):
@@ -141,6 +150,9 @@ class Load:
         self.inflight = 0
         self.started = 0.0
         self.stall = 0.0  # the longest the dispatcher went without running
+        self.stall_waiting = None  # of which waiting for a CPU (None: unknown)
+        self.stall_at = None  # when it began, in seconds from the start
+        self.waited = None  # seconds the main thread waited for a CPU over the run
 
     # --- one request ------------------------------------------------------
     def encode(self, number: int, spec: dict) -> bytes:
@@ -216,6 +228,7 @@ class Load:
         self.started = time.monotonic()
         end = self.started + args.duration
         next_stop_check = last = self.started
+        last_waited = begin_waited = run_delay()
         stop_check = None
         number = 0
         while True:
@@ -225,8 +238,11 @@ class Load:
             now = time.monotonic()
             # This loop wakes at least every 0.1 s: a longer gap is time in
             # which this process did not run (the controller, not the site).
-            self.stall = max(self.stall, now - last)
-            last = now
+            waited = run_delay()
+            if now - last > self.stall:
+                self.stall, self.stall_at = now - last, round(last - self.started, 3)
+                self.stall_waiting = None if waited is None or last_waited is None else waited - last_waited
+            last, last_waited = now, waited
             if stop_check is None and now >= next_stop_check:
                 # In a thread: a file system that blocks a lookup for a while
                 # (a busy disk) must not stop the dispatch with it.
@@ -259,6 +275,8 @@ class Load:
             # Not expected: a request that outlived its deadline still counts.
             task.cancel()
             self.record(time.monotonic(), "?", "unfinished", False, None, "still running at the end")
+        end_waited = run_delay()
+        self.waited = None if begin_waited is None or end_waited is None else end_waited - begin_waited
         return self.result(dispatched, time.monotonic() - self.started)
 
     def result(self, dispatched: float, wall: float) -> dict:
@@ -322,6 +340,12 @@ class Load:
             # The longest the dispatcher did not run (it wakes every 0.1 s at
             # least): over a second or so, this machine stalled, not the site.
             "client_stall_max_ms": round(self.stall * 1000, 1),
+            "client_stall_at_s": self.stall_at,
+            # Of that stall, and of the whole run, the time this client's
+            # main thread was runnable but waited for a CPU (the scheduler);
+            # the rest of a stall it was blocked in the kernel.
+            "client_stall_cpu_wait_ms": None if self.stall_waiting is None else round(self.stall_waiting * 1000, 1),
+            "client_cpu_wait_s": None if self.waited is None else round(self.waited, 2),
             "statuses": statuses,
             "per_path": per_path,
             "releases": releases,

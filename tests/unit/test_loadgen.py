@@ -9,6 +9,7 @@ reason, and keep its rate whatever the server does (open loop).
 import importlib.util
 import json
 import pathlib
+import signal
 import socket
 import socketserver
 import struct
@@ -310,3 +311,23 @@ def test_maintenance_still_fails_a_503_without_retry_after(tmp_path, serve):
     result = run(tmp_path, serve(bare_503), "--maintenance")
     assert result["ok"] is False and result["failed"] == EXPECTED
     assert result["statuses"] == {"503": EXPECTED}
+
+
+def test_a_stall_of_this_client_is_reported_as_its_own(tmp_path, serve):
+    # The load generator itself stopped for 1.2 s (SIGSTOP): the result names
+    # that stall, when it began and how much of it was waiting for a CPU (none:
+    # a stopped process is not runnable), apart from the site's latency.
+    url = "http://127.0.0.1:%d/" % serve(good).server_address[1]
+    out = tmp_path / "result.json"
+    proc = subprocess.Popen([sys.executable, str(LOADGEN), "--url", url, "--rate", "20", "--duration", "2.5",
+                             "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGSTOP)
+    time.sleep(1.2)
+    proc.send_signal(signal.SIGCONT)
+    assert proc.wait(timeout=20) in (0, 1)
+    result = json.loads(out.read_text())
+    assert result["client_stall_max_ms"] >= 1100
+    assert 0.3 <= result["client_stall_at_s"] <= 1.2
+    assert result["client_stall_cpu_wait_ms"] is not None and result["client_stall_cpu_wait_ms"] < 500
+    assert result["client_cpu_wait_s"] is not None and result["client_cpu_wait_s"] >= 0
