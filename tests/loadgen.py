@@ -16,6 +16,14 @@ can be outstanding before the first of them times out (rate x timeout), so
 a slow server shows as latency and timeouts, and overload only when this
 client cannot hold more.
 
+This client's own stalls (its process not running for over --stall-limit,
+1 s: a starved or blocked controller) are not the site's: a request's time
+runs only while this client runs (the answer may be there, unread), and the
+requests due meanwhile are counted as unsent instead of leaving late in one
+burst. Each stall is reported (when, how long, how much of it waiting for a
+CPU); more than --max-unsent (a quarter) of the due requests unsent fails the
+verdict as an incomplete measurement.
+
 Every request is recorded: any exception (a truncated body, a reset, a bad
 status line, a timeout, a TLS error) and any answer that is not 2xx (or not
 the status its --path names) is a failure, except, with --maintenance, a
@@ -153,6 +161,11 @@ class Load:
         self.stall_waiting = None  # of which waiting for a CPU (None: unknown)
         self.stall_at = None  # when it began, in seconds from the start
         self.waited = None  # seconds the main thread waited for a CPU over the run
+        # Times this client did not run for longer than --stall-limit (its
+        # own stalls, not the site's): [(from, to)], monotonic seconds.
+        self.stalls = []
+        self.last_tick = 0.0
+        self.unsent = {}  # per path: requests due while this client stalled
 
     # --- one request ------------------------------------------------------
     def encode(self, number: int, spec: dict) -> bytes:
@@ -179,14 +192,49 @@ class Load:
         response.body = response.read()  # IncompleteRead: fewer bytes than promised
         return response
 
+    # --- this client's own stalls -------------------------------------------
+    def tick(self, now: float) -> None:
+        """Note that this client runs now; a gap over --stall-limit was a stall of its own."""
+        if now - self.last_tick > self.args.stall_limit:
+            self.stalls.append((self.last_tick, now))
+        self.last_tick = max(self.last_tick, now)
+
+    def stalled(self, start: float, end: float) -> float:
+        """Seconds of this client's stalls between start and end."""
+        return sum(max(0.0, min(b, end) - max(a, start)) for a, b in self.stalls)
+
+    async def ticker(self) -> None:
+        while True:
+            self.tick(time.monotonic())
+            await asyncio.sleep(0.05)
+
+    async def answer(self, number: int, spec: dict, begin: float) -> http.client.HTTPResponse:
+        """The exchange, within --timeout of the time this client ran since begin.
+
+        A stall of this client (its process not running) does not use up a
+        request's time: the answer may have been there all along, unread.
+        """
+        exchange = asyncio.ensure_future(self.exchange(number, spec))
+        try:
+            while True:
+                now = time.monotonic()
+                self.tick(now)
+                remaining = begin + self.args.timeout + self.stalled(begin, now) - now
+                if remaining <= 0:
+                    raise TimeoutError
+                done, _ = await asyncio.wait({exchange}, timeout=remaining)
+                if done:
+                    return exchange.result()
+        finally:
+            exchange.cancel()  # no-op once done; else its finally closes the connection
+
     async def request(self, number: int, spec: dict, due: float) -> None:
         """Send one request and record it; never raises."""
         begin = time.monotonic()
         self.lags.append(begin - due)
         outcome, ok, detail, release = "?", False, "", None
         try:
-            async with asyncio.timeout(self.args.timeout):
-                response = await self.exchange(number, spec)
+            response = await self.answer(number, spec, begin)
             data = response.body
             outcome = str(response.status)
             ok = response.status == spec["expect"] if spec["expect"] else 200 <= response.status < 300
@@ -208,7 +256,8 @@ class Load:
             self.inflight -= 1
         if ok and release is not None and release in self.forbidden:
             outcome, ok, detail = "forbidden-release", False, f"{outcome} from release {release}"
-        self.record(due, spec["spec"], outcome, ok, time.monotonic() - due, detail, release)
+        end = time.monotonic()
+        self.record(due, spec["spec"], outcome, ok, end - due - self.stalled(due, end), detail, release)
 
     def record(self, due, spec, outcome, ok, latency, detail, release=None):
         self.records.append((round(due - self.started, 3), spec, outcome, ok, latency, detail))
@@ -227,9 +276,11 @@ class Load:
         tasks = set()
         self.started = time.monotonic()
         end = self.started + args.duration
-        next_stop_check = last = self.started
+        next_stop_check = last = self.last_tick = self.started
         last_waited = begin_waited = run_delay()
         stop_check = None
+        ticker = asyncio.create_task(self.ticker())
+        skipped_stalls = 0
         number = 0
         while True:
             due = self.started + number / args.rate
@@ -243,6 +294,19 @@ class Load:
                 self.stall, self.stall_at = now - last, round(last - self.started, 3)
                 self.stall_waiting = None if waited is None or last_waited is None else waited - last_waited
             last, last_waited = now, waited
+            self.tick(now)
+            # Requests due while this client stalled could not leave at their
+            # time: counted apart (unsent), not sent late in one burst.
+            while skipped_stalls < len(self.stalls):
+                stall_from, stall_to = self.stalls[skipped_stalls]
+                while stall_from <= self.started + number / args.rate < min(stall_to, end):
+                    spec = self.specs[number % len(self.specs)]["spec"]
+                    self.unsent[spec] = self.unsent.get(spec, 0) + 1
+                    number += 1
+                skipped_stalls += 1
+            due = self.started + number / args.rate
+            if due >= end:
+                break
             if stop_check is None and now >= next_stop_check:
                 # In a thread: a file system that blocks a lookup for a while
                 # (a busy disk) must not stop the dispatch with it.
@@ -275,6 +339,7 @@ class Load:
             # Not expected: a request that outlived its deadline still counts.
             task.cancel()
             self.record(time.monotonic(), "?", "unfinished", False, None, "still running at the end")
+        ticker.cancel()
         end_waited = run_delay()
         self.waited = None if begin_waited is None or end_waited is None else end_waited - begin_waited
         return self.result(dispatched, time.monotonic() - self.started)
@@ -324,6 +389,18 @@ class Load:
                        "window_s": round(max(paged) - min(paged), 1) if paged else 0.0}
         for release in sorted(self.forbidden & set(releases)):
             problems.append(f"{releases[release]} answers came from the forbidden release {release}")
+        # This client's own stalls: the requests due meanwhile are not the
+        # site's failures, but what they would have shown is unknown.
+        unsent = sum(self.unsent.values())
+        stalls = [[round(a - self.started, 3), round(b - a, 3)] for a, b in self.stalls]
+        if unsent > args.max_unsent * (sent + unsent):
+            problems.append(
+                f"this load generator stalled ({sum(b for _, b in stalls):.1f} s in all: "
+                + ", ".join(f"{b:.1f} s at {a} s" for a, b in stalls[:5])
+                + f") and could not send {unsent} of {sent + unsent} requests at their time, more than"
+                f" {args.max_unsent:.0%}: the measurement is incomplete")
+        for name, count in self.unsent.items():
+            per_path.setdefault(name, {"sent": 0, "failed": 0, "statuses": {}, "p99_ms": None})["unsent"] = count
         return {
             "url": args.url,
             "host": args.host,
@@ -346,6 +423,10 @@ class Load:
             # the rest of a stall it was blocked in the kernel.
             "client_stall_cpu_wait_ms": None if self.stall_waiting is None else round(self.stall_waiting * 1000, 1),
             "client_cpu_wait_s": None if self.waited is None else round(self.waited, 2),
+            # Each stall over --stall-limit ([start s, seconds]) and the
+            # requests due meanwhile, not sent (neither answered nor failed).
+            "client_stalls": stalls,
+            "unsent": unsent,
             "statuses": statuses,
             "per_path": per_path,
             "releases": releases,
@@ -382,6 +463,11 @@ def parser() -> argparse.ArgumentParser:
                    " checked, since the URL names the test host by address)")
     p.add_argument("--max-p99-ms", type=float, help="fail when the p99 latency is over this")
     p.add_argument("--min-requests", type=int, default=1, help="fail when fewer requests were sent")
+    p.add_argument("--stall-limit", type=float, default=1.0,
+                   help="seconds this client may go without running before it counts as its own stall: a request's"
+                   " time does not run meanwhile, and the requests due meanwhile are not sent (unsent)")
+    p.add_argument("--max-unsent", type=float, default=0.25,
+                   help="fail when more than this share of the due requests could not be sent (default 0.25)")
     p.add_argument("--forbid-release", action="append", metavar="RELEASE",
                    help="fail when a JSON answer names this release (repeatable)")
     p.add_argument("--maintenance", action="store_true",

@@ -313,21 +313,48 @@ def test_maintenance_still_fails_a_503_without_retry_after(tmp_path, serve):
     assert result["statuses"] == {"503": EXPECTED}
 
 
-def test_a_stall_of_this_client_is_reported_as_its_own(tmp_path, serve):
-    # The load generator itself stopped for 1.2 s (SIGSTOP): the result names
-    # that stall, when it began and how much of it was waiting for a CPU (none:
-    # a stopped process is not runnable), apart from the site's latency.
-    url = "http://127.0.0.1:%d/" % serve(good).server_address[1]
+def stopped_run(tmp_path, server, *extra):
+    """A run whose load generator is stopped (SIGSTOP) from 0.8 s to 2.0 s."""
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
     out = tmp_path / "result.json"
-    proc = subprocess.Popen([sys.executable, str(LOADGEN), "--url", url, "--rate", "20", "--duration", "2.5",
-                             "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, str(LOADGEN), "--url", url, "--rate", "20", "--duration", "3",
+                             "--timeout", "0.5", "--out", str(out), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.8)
     proc.send_signal(signal.SIGSTOP)
     time.sleep(1.2)
     proc.send_signal(signal.SIGCONT)
-    assert proc.wait(timeout=20) in (0, 1)
+    rc = proc.wait(timeout=20)
     result = json.loads(out.read_text())
-    assert result["client_stall_max_ms"] >= 1100
-    assert 0.3 <= result["client_stall_at_s"] <= 1.2
+    assert rc == (0 if result["ok"] else 1)
+    return result
+
+
+def test_a_stall_of_this_client_is_its_own_not_the_sites(tmp_path, serve):
+    # The load generator itself did not run for 1.2 s while the server
+    # answered every request in 0.15 s: the requests in flight then had their
+    # answers waiting, unread (not timeouts: a request's time runs only while
+    # this client does), and the ones due meanwhile could not leave at their
+    # time (unsent, not sent late in one burst). The stall is reported: when,
+    # how long, and how much of it was waiting for a CPU (none: a stopped
+    # process is not runnable).
+    result = stopped_run(tmp_path, serve(slow))
+    assert result["failed"] == 0 and set(result["statuses"]) == {"200"}
+    assert len(result["client_stalls"]) == 1
+    at, seconds = result["client_stalls"][0]
+    assert 0.5 <= at <= 1.2 and 1.0 <= seconds <= 2.0
+    assert result["client_stall_max_ms"] >= 1000
     assert result["client_stall_cpu_wait_ms"] is not None and result["client_stall_cpu_wait_ms"] < 500
-    assert result["client_cpu_wait_s"] is not None and result["client_cpu_wait_s"] >= 0
+    assert 18 <= result["unsent"] <= 30 and result["sent"] + result["unsent"] == 60
+    assert result["per_path"]["GET /"]["unsent"] == result["unsent"]
+    assert result["p99_ms"] < 1000  # the stall is not the site's latency
+    # Over a quarter of the requests unsent: the measurement is incomplete.
+    assert result["ok"] is False
+    assert result["problems"][0].startswith("this load generator stalled (")
+    assert "the measurement is incomplete" in result["problems"][0]
+
+
+def test_a_short_stall_of_this_client_passes_with_its_unsent_requests_named(tmp_path, serve):
+    result = stopped_run(tmp_path, serve(slow), "--max-unsent", "0.6")
+    assert result["ok"] is True, result["problems"]
+    assert result["failed"] == 0 and result["unsent"] >= 18
