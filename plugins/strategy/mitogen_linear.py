@@ -20,6 +20,17 @@ except ImportError as exc:  # pragma: no cover - depends on the controller
         "pip install -r requirements.txt for the fast path." % exc
     )
 else:
+    import ansible_mitogen.affinity
+
+    # No CPU pinning. mitogen pins the controller, every worker and every
+    # command they start to "the CPUs but the multiplexer's": on a 2-core
+    # machine that is one core for all of Ansible's controller side (each
+    # ansible-playbook, its workers, and what they run, such as the tests'
+    # load generator), while the other waits for the multiplexer. Measured
+    # here: a command on localhost had Cpus_allowed_list 1, and in CI the
+    # load generator's process was runnable but waited 70 s for that core.
+    ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
+
     _Linear = ansible_mitogen.loaders.strategy_loader.get("linear", class_only=True)
 
     import ansible.collections.list
