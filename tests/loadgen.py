@@ -157,7 +157,7 @@ class Load:
         self.lags = []  # how late each request left this client (its own CPU starvation)
         self.inflight = 0
         self.started = 0.0
-        self.stall = 0.0  # the longest the dispatcher went without running
+        self.stall = 0.0  # the longest this client went without running
         self.stall_waiting = None  # of which waiting for a CPU (None: unknown)
         self.stall_at = None  # when it began, in seconds from the start
         self.waited = None  # seconds the main thread waited for a CPU over the run
@@ -165,6 +165,7 @@ class Load:
         # own stalls, not the site's): [(from, to)], monotonic seconds.
         self.stalls = []
         self.last_tick = 0.0
+        self.last_waited = None  # run_delay() at the last tick
         self.unsent = {}  # per path: requests due while this client stalled
 
     # --- one request ------------------------------------------------------
@@ -194,10 +195,19 @@ class Load:
 
     # --- this client's own stalls -------------------------------------------
     def tick(self, now: float) -> None:
-        """Note that this client runs now; a gap over --stall-limit was a stall of its own."""
-        if now - self.last_tick > self.args.stall_limit:
+        """Note that this client runs now (the ticker makes sure it is asked every
+        0.05 s): the longest gap is its longest stall, and a gap over
+        --stall-limit was a stall of its own."""
+        gap = now - self.last_tick
+        if gap <= 0:
+            return
+        waited = run_delay()
+        if gap > self.stall:
+            self.stall, self.stall_at = gap, round(self.last_tick - self.started, 3)
+            self.stall_waiting = None if waited is None or self.last_waited is None else waited - self.last_waited
+        if gap > self.args.stall_limit:
             self.stalls.append((self.last_tick, now))
-        self.last_tick = max(self.last_tick, now)
+        self.last_tick, self.last_waited = now, waited
 
     def stalled(self, start: float, end: float) -> float:
         """Seconds of this client's stalls between start and end."""
@@ -276,8 +286,8 @@ class Load:
         tasks = set()
         self.started = time.monotonic()
         end = self.started + args.duration
-        next_stop_check = last = self.last_tick = self.started
-        last_waited = begin_waited = run_delay()
+        next_stop_check = self.last_tick = self.started
+        self.last_waited = begin_waited = run_delay()
         stop_check = None
         ticker = asyncio.create_task(self.ticker())
         skipped_stalls = 0
@@ -287,13 +297,6 @@ class Load:
             if due >= end:
                 break
             now = time.monotonic()
-            # This loop wakes at least every 0.1 s: a longer gap is time in
-            # which this process did not run (the controller, not the site).
-            waited = run_delay()
-            if now - last > self.stall:
-                self.stall, self.stall_at = now - last, round(last - self.started, 3)
-                self.stall_waiting = None if waited is None or last_waited is None else waited - last_waited
-            last, last_waited = now, waited
             self.tick(now)
             # Requests due while this client stalled could not leave at their
             # time: counted apart (unsent), not sent late in one burst.
@@ -414,8 +417,8 @@ class Load:
             # Part of the latency spent in this client before sending (a busy
             # controller, not the server): high here means the machine, not the site.
             "send_lag_p99_ms": percentile(lags, 0.99),
-            # The longest the dispatcher did not run (it wakes every 0.1 s at
-            # least): over a second or so, this machine stalled, not the site.
+            # The longest this client did not run (it ticks every 0.05 s):
+            # over a second or so, this machine stalled, not the site.
             "client_stall_max_ms": round(self.stall * 1000, 1),
             "client_stall_at_s": self.stall_at,
             # Of that stall, and of the whole run, the time this client's
