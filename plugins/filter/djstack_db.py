@@ -84,10 +84,38 @@ def db_choose_image(facts):
     return dict({"image": image, "engine": engine, "source": source}, **db_commands(engine))
 
 
+# The root account of a new database: root@localhost and root@127.0.0.1 (the
+# role's own clients in the container connect to 127.0.0.1; the images'
+# skip-name-resolve does not match it to localhost), never root@'%'.
+LOCAL_ROOT_HOST = "127.0.0.1"
+
+
+def db_root_host(existing_env, root_remote=False):
+    """MYSQL_ROOT_HOST of a host's db.env: the host the images create their
+    root account for when they create a database ("" leaves the images'
+    root@'%').
+
+    existing_env is the text of the db.env the host already has, None when
+    it has none. A new database (no db.env) gets LOCAL_ROOT_HOST unless
+    root_remote asks for root@'%'. An existing db.env decides alone, so the
+    answer never changes on a host: a db.env written before this option has
+    no MYSQL_ROOT_HOST and keeps none (a changed env_file would recreate
+    the db container; its root@'%' is moved by tasks/database.yml instead),
+    one written with it keeps it.
+    """
+    if existing_env is None:
+        return "" if root_remote else LOCAL_ROOT_HOST
+    for line in str(existing_env).splitlines():
+        if line.strip().startswith("MYSQL_ROOT_HOST="):
+            return LOCAL_ROOT_HOST
+    return ""
+
+
 class FilterModule:
     def filters(self):
         return {
             "djstack_db_choose_image": db_choose_image,
             "djstack_db_engine_of": db_engine_of,
             "djstack_db_commands": db_commands,
+            "djstack_db_root_host": db_root_host,
         }

@@ -132,3 +132,47 @@ def test_backup_scripts_call_the_engines_own_commands(template):
         assert "exec mariadb-dump -uroot --single-transaction" in mariadb
     # Only the command names differ.
     assert MYSQL_COMMAND.sub("X -", mysql) == re.sub(r"\bmariadb(-dump)?\s+-", "X -", mariadb)
+
+
+# ---- the root account of a new database (MYSQL_ROOT_HOST) -------------------
+
+root_host = djstack_db.db_root_host
+
+# db.env as every host before MYSQL_ROOT_HOST has it.
+OLD_DB_ENV = """# Ansible managed
+MYSQL_ROOT_PASSWORD_FILE='/run/secrets/db_root_password'
+MYSQL_DATABASE='django'
+MYSQL_USER='django'
+MYSQL_PASSWORD_FILE='/run/secrets/db_password'
+"""
+
+
+def db_env(root_host_value):
+    return _render("django_db/templates/db.env.j2", {
+        "django_db_name": "django", "django_db_user": "django", "_django_db_root_host": root_host_value})
+
+
+def test_a_new_database_creates_its_root_account_local():
+    assert root_host(None) == "127.0.0.1"
+    assert "MYSQL_ROOT_HOST='127.0.0.1'" in db_env(root_host(None)).splitlines()
+
+
+def test_root_remote_leaves_a_new_database_the_images_root_account():
+    assert root_host(None, True) == ""
+    assert "MYSQL_ROOT_HOST" not in db_env(root_host(None, True))
+
+
+def test_a_db_env_written_before_the_option_is_kept_as_it_is():
+    # A changed env_file recreates the db container: an existing database
+    # keeps its db.env byte for byte (its root@'%' is moved by SQL instead).
+    assert root_host(OLD_DB_ENV) == ""
+    rendered = db_env(root_host(OLD_DB_ENV))
+    assert [line for line in rendered.splitlines() if not line.startswith("#")] == \
+        [line for line in OLD_DB_ENV.splitlines() if not line.startswith("#")]
+
+
+@pytest.mark.parametrize("root_remote", [False, True])
+def test_a_db_env_with_a_local_root_keeps_it(root_remote):
+    first = db_env(root_host(None))
+    assert root_host(first, root_remote) == "127.0.0.1"
+    assert db_env(root_host(first, root_remote)) == first
