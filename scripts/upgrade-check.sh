@@ -52,7 +52,7 @@ run() {
   echo "=== $(date +%T) $1: $(git -C "$tree" log -1 --format='%h %s' | cut -c1-72)"
   (cd "$tree" && molecule converge -s "$scenario") >"$log" 2>&1 || rc=$?
   sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ \?//' "$log" | awk '
-    /^TASK \[/ { task = $0 }
+    /^(TASK|RUNNING HANDLER) \[/ { task = $0 }
     /^(changed|fatal|failed): \[/ { if (task != last) print "  " task; last = task; print "    " substr($0, 1, 160) }
     /^PLAY RECAP/ { recap = 1; next }
     recap && NF == 0 { recap = 0 }
