@@ -13,6 +13,9 @@ The command line is for Ansible tasks (tests/tasks/run-playbook.yml,
 tests/tasks/publish.yml, scripts/publish-app-repo.sh):
 
   djstack_test.py run-playbook -i INVENTORY PLAYBOOK [ARGS...]   prints the Run as JSON
+  djstack_test.py recap [--unchanged] FILE    reads the document a run wrote to
+                  $DJSTACK_RECAP_JSON (the callback on ANSIBLE_CALLBACK_PLUGINS):
+                  prints each host's recap, changed tasks and failures
   djstack_test.py assemble --dest DIR [--app DIR] [--search DIR]... [OVERLAY...]
   djstack_test.py publish SRC BARE_REPO [MESSAGE]                prints the commit
 """
@@ -149,6 +152,29 @@ def run_playbook(playbook, inventory, extra=(), *, cwd=PROJECT, env=None, on_lin
                failures=failures(document))
 
 
+def report(document):
+    """A run's document as text: per host its recap, the tasks that changed, the failures."""
+    changed, lines = changed_tasks(document), []
+    for host, stats in recap(document).items():
+        lines.append(host + ": " + " ".join(f"{word}={count}" for word, count in stats.items()))
+        lines.extend("  changed: " + name for name in changed.get(host, []))
+    lines.extend(f"  failed on {f['host']}: {f['task']}: {f['msg'][:300]}" for f in failures(document))
+    return lines
+
+
+def recap_verdict(path, unchanged=False):
+    """The report of the document at path and its exit status: 1 when the run
+    wrote none (cut), a host failed or was unreachable, or (unchanged) changed
+    anything; else 0."""
+    path = Path(path)
+    if not path.exists():
+        return [f"{path}: no recap (the run ended before it)"], 1
+    document = json.loads(path.read_text(encoding="utf-8"))
+    stats = recap(document)
+    bad = not stats or any(s["failed"] or s["unreachable"] or (unchanged and s["changed"]) for s in stats.values())
+    return report(document), int(bad)
+
+
 # --- publishing a commit -----------------------------------------------------
 def assemble(dest, app=PROJECT / "app", overlays=(), search=(), files=None, appends=None):
     """Write a release's source to dest: app/, then each overlay copied over it
@@ -259,6 +285,9 @@ def main(argv=None):
     run.add_argument("--log", help="also write the output to this file")
     run.add_argument("playbook")
     run.add_argument("args", nargs=argparse.REMAINDER)
+    rec = sub.add_parser("recap", help="report the document a run wrote to $DJSTACK_RECAP_JSON")
+    rec.add_argument("--unchanged", action="store_true", help="exit 1 when a host changed anything")
+    rec.add_argument("file")
     asm = sub.add_parser("assemble", help="app/ plus overlays, into DEST")
     asm.add_argument("--dest", required=True)
     asm.add_argument("--app", default=str(PROJECT / "app"))
@@ -272,6 +301,10 @@ def main(argv=None):
     if args.command == "run-playbook":
         done = run_playbook(args.playbook, args.inventory, args.args, cwd=args.cwd, log=args.log)
         print(json.dumps(done.as_dict()))
+    elif args.command == "recap":
+        lines, status = recap_verdict(args.file, args.unchanged)
+        print("\n".join(lines))
+        return status
     elif args.command == "assemble":
         print(assemble(args.dest, args.app, args.overlays, args.search))
     else:

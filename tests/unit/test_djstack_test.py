@@ -84,6 +84,28 @@ def test_recap_per_host_from_the_document():
         {"host": "web1", "task": "Check the values", "msg": "port must be between 1 and 65535\nname must be lowercase"}]
 
 
+def test_recap_report_and_verdict(tmp_path):
+    assert lib.report(DOCUMENT) == [
+        "web1: ok=12 changed=0 unreachable=0 failed=0 skipped=3 rescued=0 ignored=0",
+        "db1: ok=9 changed=2 unreachable=0 failed=1 skipped=0 rescued=1 ignored=1",
+        "  changed: Render the site",
+        "  changed: Migrate",
+        "  failed on db1: Migrate: migration 0003 failed",
+        "  failed on web1: Check the values: port must be between 1 and 65535\nname must be lowercase"]
+    path = tmp_path / "recap.json"
+    assert lib.recap_verdict(path) == ([f"{path}: no recap (the run ended before it)"], 1)
+    path.write_text(json.dumps(DOCUMENT))
+    assert lib.recap_verdict(path)[1] == 1  # db1 failed
+    quiet = {"stats": {"web1": DOCUMENT["stats"]["web1"]}, "plays": []}
+    path.write_text(json.dumps(quiet))
+    assert lib.recap_verdict(path, unchanged=True)[1] == 0
+    busy = {"stats": {"web1": dict(DOCUMENT["stats"]["web1"], changed=1)}, "plays": []}
+    path.write_text(json.dumps(busy))
+    assert lib.recap_verdict(path)[1] == 0 and lib.recap_verdict(path, unchanged=True)[1] == 1
+    path.write_text(json.dumps({"stats": {}, "plays": []}))
+    assert lib.recap_verdict(path)[1] == 1  # no host ran
+
+
 def test_run_verdicts():
     stats = lib.recap(DOCUMENT)
     done = lib.Run(rc=0, out="", seconds=1.0, recap=stats)
@@ -136,6 +158,20 @@ def test_cli_prints_the_run_as_json(tmp_path):
     assert result["rc"] == 0 and result["recap"]["a"]["changed"] == 1 and result["recap"]["a"]["failed"] == 0
     assert "TASK [A change]" in result["out"]
     assert (tmp_path / "run.log").read_text() == result["out"]
+
+
+def test_cli_recap_of_a_real_run(tmp_path):
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAYBOOK)
+    env = lib.playbook_env(ansible_env(tmp_path), tmp_path / "recap.json")
+    subprocess.run(["ansible-playbook", "-i", "a,", str(playbook)], cwd=tmp_path, env=env, capture_output=True,
+                   timeout=60)
+    cli = [sys.executable, str(REPO / "tests/lib/djstack_test.py"), "recap"]
+    done = run(cli + [str(tmp_path / "recap.json")], timeout=30)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines() == [
+        "a: ok=4 changed=1 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1", "  changed: A change"]
+    assert run(cli + ["--unchanged", str(tmp_path / "recap.json")], timeout=30).returncode == 1
 
 
 def _tree(repo, commit, tmp_path):
