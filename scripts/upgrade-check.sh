@@ -8,11 +8,15 @@
 #    (the user's inventory and host_vars stay as they were), and deploys
 #    again: the first rerun after the upgrade;
 # 3. deploys once more: this one must change nothing.
+# After 1 and after 3, tests/upgrade-data.yml fingerprints every database of
+# the inventory and digests its secrets: the upgrade must keep both.
 # Then the test hosts are destroyed. Prints each run's recap per host and
 # the tasks that changed something (tests/lib/djstack_test.py recap); keeps
 # the logs in build/logs/upgrade-*.log and the recaps in upgrade-*.json.
-# Exit status: 0 when the last run changed nothing and no run failed.
+# Exit status: 0 when the last run changed nothing, no run failed, and the
+# data and secrets are those of the old version's deploy.
 #
+# KEEP=1 leaves the hosts and the worktree for a look.
 # Needs what `make test` needs (make venv images); runs one scenario, under
 # the same lock as scripts/molecule-all.sh.
 set -euo pipefail
@@ -32,6 +36,11 @@ work=$(mktemp -d /tmp/djstack-upgrade.XXXXXX)
 tree=$work/project
 
 cleanup() {
+  if [ -n "${KEEP:-}" ]; then
+    echo "KEEP: the hosts, $tree and $work stay (molecule destroy -s $scenario there, with" \
+      "MOLECULE_EPHEMERAL_DIRECTORY=$work/molecule)"
+    return
+  fi
   (cd "$tree" && molecule destroy -s "$scenario" >"$logs/upgrade-destroy.log" 2>&1) || true
   git -C "$repo" worktree remove --force "$tree" 2>/dev/null || true
   rm -rf "$work"
@@ -45,6 +54,8 @@ export PATH=$repo/.venv/bin:$PATH ANSIBLE_CONFIG=$tree/ansible.cfg ANSIBLE_FORCE
 # Each run's recap is read from the test library's JSON callback (its
 # document in build/logs/upgrade-STEP.json), not from the PLAY RECAP text.
 export ANSIBLE_CALLBACK_PLUGINS=$repo/tests/lib/callback_plugins
+# molecule's files for the scenario (its inventory) in a place of our own.
+export MOLECULE_EPHEMERAL_DIRECTORY=$work/molecule
 
 # run STEP [--unchanged]: molecule converge, its log in
 # build/logs/upgrade-STEP.log; prints each host's recap and changed tasks.
@@ -59,13 +70,26 @@ run() {
   return "$rc"
 }
 
+# data record|compare: tests/upgrade-data.yml on the scenario's inventory.
+data() {
+  echo "=== $(date +%T) data and secrets: $1"
+  ansible-playbook -i "$MOLECULE_EPHEMERAL_DIRECTORY/inventory" "$repo/tests/upgrade-data.yml" \
+    -e upgrade_data="$1" -e upgrade_data_file="$logs/upgrade-data.json" >"$logs/upgrade-data-$1.log" 2>&1 || {
+    grep -E '^(fatal|failed)|msg' "$logs/upgrade-data-$1.log" | cut -c1-400
+    return 1
+  }
+}
+
 echo "=== $(date +%T) create the test hosts of scenario $scenario"
 (cd "$tree" && molecule create -s "$scenario") >"$logs/upgrade-create.log" 2>&1
 rm -f "$logs"/upgrade-*.json
 run "1-old-$(git -C "$repo" rev-parse --short "$old")"
+data record
 
 git -C "$tree" checkout -q "$new"
 git -C "$tree" checkout -q "$old" -- molecule
 run "2-upgraded-$(git -C "$repo" rev-parse --short "$new")"
 run 3-rerun --unchanged
 echo "the rerun after the upgrade's first deploy changed nothing"
+data compare
+echo "the data and the secrets are those of the old version's deploy"
