@@ -1,7 +1,8 @@
-"""Filters of the django_stack role: which entries of django_stack_processes
-and django_stack_schedules are malformed (validate.yml names them in its
-message), the user each slot's containers run as (compose `user:`), and
-who sees the health endpoint's details (site.conf.j2).
+"""Filters of the django_stack role: what is wrong with its inputs beyond
+their types (validate.yml: input_problems, and which entries of
+django_stack_processes and django_stack_schedules are malformed), the user
+each slot's containers run as (compose `user:`), and who sees the health
+endpoint's details (site.conf.j2).
 Unit tests: tests/unit/test_filter_djstack_stack.py,
 tests/unit/test_health_detail.py.
 """
@@ -172,6 +173,160 @@ def health_detail(detail_from, gateways=()):
     return {"host": host, "from": [_canonical(n) for n in ordered]}
 
 
+# --- the inputs a type alone cannot check (validate.yml) ----------------------
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+URL_RE = re.compile(r"^https?://[^/]+")
+
+
+def _int(value):
+    """Jinja's int: a number, a string of one, else 0."""
+    for convert in (int, lambda v: int(float(v))):
+        try:
+            return convert(value)
+        except (TypeError, ValueError):
+            continue
+    return 0
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))
+
+
+def _port(values, name, host):
+    port = _int(values[name])
+    if not 1 <= port <= 65535:
+        return ["%s of %s must be between 1 and 65535; got %s." % (name, host, values[name])]
+    return []
+
+
+def _domain_problems(domains, host):
+    domains = [str(d) for d in domains] if isinstance(domains, (list, tuple)) else []
+    name = "django_stack_domains of %s" % host
+    if not domains:
+        return ["%s is empty; list the site's host names, for example [www.example.com]." % name]
+    dotted = _unique(d for d in domains if d.endswith("."))
+    idn = _unique(d for d in domains if NON_ASCII.search(d))
+    bad = _unique(d for d in domains if not DOMAIN_RE.match(d) and d not in dotted and d not in idn)
+    lowered = [d.lower() for d in domains]
+    twice = _unique(d for d in lowered if lowered.count(d) > 1)
+    found = []
+    if dotted:
+        found.append(
+            "%s: %s ends with a dot (a fully qualified DNS name); browsers send the name without it: write %s."
+            % (name, ", ".join(dotted), ", ".join(d[:-1] for d in dotted)))
+    if idn:
+        found.append(
+            "%s: %s is not ASCII; browsers send internationalised names in their punycode (xn--) form: write what "
+            "python3 -c \"print('%s'.encode('idna').decode())\" prints." % (name, ", ".join(idn), idn[0]))
+    if bad:
+        found.append(
+            "%s must list lowercase host names only (no scheme, port or path), for example [www.example.com]; "
+            "these are not: %s." % (name, ", ".join(bad)))
+    if twice:
+        found.append(
+            "%s lists %s more than once (nginx would warn about a conflicting server name): list each name once."
+            % (name, ", ".join(twice)))
+    return found
+
+
+def _names(entries):
+    return [e.get("name", "") if isinstance(e, dict) else "" for e in entries or []]
+
+
+# The inputs input_problems reads: validate.yml passes exactly these.
+INPUTS = (
+    "django_stack_domains", "django_stack_http_port", "django_stack_https", "django_stack_https_port",
+    "django_stack_services_health_interval", "django_stack_db_image", "django_stack_nginx_image",
+    "django_stack_redis_image", "django_stack_health_detail_from", "django_stack_gunicorn_workers",
+    "django_stack_keep_releases", "django_stack_db_ca", "django_stack_db_host", "django_stack_backend_tls_cert",
+    "django_stack_backend_tls_key", "django_stack_backend_tls_port", "django_stack_media_storage",
+    "django_stack_s3_bucket", "django_stack_s3_endpoint_url", "django_stack_s3_access_key",
+    "django_stack_s3_secret_key", "django_stack_processes", "django_stack_schedules",
+)
+
+
+def input_problems(values, host, db_hosts=()):
+    """What is wrong with django_stack's inputs beyond their types, one
+    message per fault naming the variable and the fix ([] when nothing is).
+
+    values: {variable: value} of INPUTS (a missing one is a KeyError);
+    host: the inventory host; db_hosts: the inventory's django_db hosts."""
+    v = {name: values[name] for name in INPUTS}
+    found = _domain_problems(v["django_stack_domains"], host)
+    found += _port(v, "django_stack_http_port", host) + _port(v, "django_stack_https_port", host)
+    if _int(v["django_stack_services_health_interval"]) < 1:
+        found.append("django_stack_services_health_interval of %s must be a number of seconds, 1 or more; got %s."
+                     % (host, v["django_stack_services_health_interval"]))
+    for name, example in (("django_stack_db_image", 'mariadb:11.8 (or "" to choose)'),
+                          ("django_stack_nginx_image", "nginx:1.28"), ("django_stack_redis_image", "redis:8")):
+        if not isinstance(v[name], str):
+            found.append("%s must be one image reference such as %s; got %s." % (name, example, v[name]))
+    bad = bad_networks(v["django_stack_health_detail_from"])
+    if bad:
+        found.append("django_stack_health_detail_from of %s must list IP addresses or CIDR networks (without host "
+                     "bits), for example [10.0.0.0/24, 192.0.2.7]; these are not: %s." % (host, ", ".join(bad)))
+    if _int(v["django_stack_gunicorn_workers"]) < 1:
+        found.append("django_stack_gunicorn_workers must be 1 or more.")
+    if _int(v["django_stack_keep_releases"]) < 2:
+        found.append("django_stack_keep_releases must be 2 or more (the serving and the previous release).")
+    ca = v["django_stack_db_ca"]
+    if ca and PEM_CERTIFICATE not in ca:
+        found.append("django_stack_db_ca of %s must be the CA certificate itself, in PEM (%s ...), for example read "
+                     "with the file lookup; a path is not read." % (host, PEM_CERTIFICATE))
+    if ca and not v["django_stack_db_host"] and not db_hosts:
+        found.append("django_stack_db_ca of %s is set, but the database is the stack's own db service, whose "
+                     "certificate nobody signed: give the CA only with a database elsewhere (a django_db host, or "
+                     "django_stack_db_host for an external MySQL)." % host)
+    cert, key = v["django_stack_backend_tls_cert"], v["django_stack_backend_tls_key"]
+    if bool(cert) != bool(key):
+        found.append("%s sets only one of django_stack_backend_tls_cert and django_stack_backend_tls_key: the TLS "
+                     "listener for the proxies in front needs both (or neither)." % host)
+    if cert and not (PEM_CERTIFICATE in cert and PEM_KEY.search(key or "")):
+        found.append("django_stack_backend_tls_cert and django_stack_backend_tls_key of %s must be the certificate "
+                     "and key themselves, in PEM, for example read with the file lookup; a path is not read." % host)
+    found += _port(v, "django_stack_backend_tls_port", host)
+    tls_port = _int(v["django_stack_backend_tls_port"])
+    if cert and (tls_port == _int(v["django_stack_http_port"])
+                 or (v["django_stack_https"] and tls_port == _int(v["django_stack_https_port"]))):
+        found.append("django_stack_backend_tls_port of %s (%s) is the site's HTTP or HTTPS port already: choose "
+                     "another one, for example 8443." % (host, v["django_stack_backend_tls_port"]))
+    if v["django_stack_media_storage"] == "s3" and not v["django_stack_s3_bucket"]:
+        found.append("%s keeps uploads in S3 (django_stack_media_storage: s3) but names no bucket: set "
+                     "django_stack_s3_bucket (the bucket must exist)." % host)
+    endpoint = v["django_stack_s3_endpoint_url"]
+    if endpoint and not URL_RE.match(endpoint):
+        found.append('django_stack_s3_endpoint_url of %s must be a URL such as https://s3.example.com; got "%s".'
+                     % (host, endpoint))
+    if bool(v["django_stack_s3_access_key"]) != bool(v["django_stack_s3_secret_key"]):
+        found.append("%s sets only one of django_stack_s3_access_key and django_stack_s3_secret_key: set both "
+                     "(from a vault), or neither to use the host's own credentials." % host)
+    bad = bad_processes(v["django_stack_processes"])
+    if bad:
+        found.append("django_stack_processes of %s: each entry needs a name of lowercase letters, digits and '-' "
+                     "(not app, db, nginx or redis, at most 40 characters) and a command, as a non-empty list of "
+                     "strings or a string, for example {name: worker, command: [celery, -A, mysite, worker]}; "
+                     "singleton must be true or false, stop_grace_period a number of seconds. Wrong: %s."
+                     % (host, ", ".join(bad)))
+    names = _names(v["django_stack_processes"])
+    if len(names) != len(set(names)):
+        found.append("django_stack_processes of %s names a process more than once (%s); names must differ."
+                     % (host, ", ".join(names)))
+    bad = bad_schedules(v["django_stack_schedules"])
+    if bad:
+        found.append("django_stack_schedules of %s: each entry needs a name of lowercase letters, digits and '-', "
+                     'a command (the manage.py arguments as one string, for example "clearsessions") and '
+                     'on_calendar (a systemd calendar expression such as daily or "*:0/15"); wait_for_deploy true '
+                     "or false, timeout seconds. Wrong: %s." % (host, ", ".join(bad)))
+    names = _names(v["django_stack_schedules"])
+    if len(names) != len(set(names)):
+        found.append("django_stack_schedules of %s names a schedule more than once (%s); names must differ."
+                     % (host, ", ".join(names)))
+    return found
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -181,4 +336,5 @@ class FilterModule:
             "djstack_slot_users": slot_users,
             "djstack_bad_networks": bad_networks,
             "djstack_health_detail": health_detail,
+            "djstack_stack_problems": input_problems,
         }

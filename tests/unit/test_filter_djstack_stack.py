@@ -4,6 +4,7 @@ django_stack_schedules entries, named once per fault."""
 import importlib.util
 
 import pytest
+import yaml
 from conftest import REPO
 
 _spec = importlib.util.spec_from_file_location("djstack_stack", REPO / "plugins/filter/djstack_stack.py")
@@ -121,3 +122,101 @@ def test_each_slot_says_whether_it_runs_as_root(image_user, explicit, runs_as, r
     users = slot_users({"blue": "a" * 40}, images, {}, explicit, "shop-app")
     assert users["runs_as"] == {"blue": runs_as}
     assert users["root"] == {"blue": root}
+
+
+# ---- the inputs a type alone cannot check (validate.yml) ----------------------
+
+problems = djstack_stack.input_problems
+VALIDATE = REPO / "roles/django_stack/tasks/validate.yml"
+CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n"
+
+
+def _validate_inputs():
+    tasks = yaml.safe_load(VALIDATE.read_text())
+    task = next(t for t in tasks if t["name"] == "Stop on values a type alone cannot check")
+    return task["vars"]["_inputs"]
+
+
+def good_values():
+    """The role's defaults for the names validate.yml passes, with a domain."""
+    specs = yaml.safe_load((REPO / "roles/django_stack/meta/argument_specs.yml").read_text())
+    options = specs["argument_specs"]["main"]["options"]
+    values = {name: options[name].get("default") for name in _validate_inputs()}
+    values["django_stack_domains"] = ["www.example.com", "example.com"]
+    return values
+
+
+def faults(**changes):
+    return problems(dict(good_values(), **{"django_stack_" + k: v for k, v in changes.items()}), "web1")
+
+
+def test_the_defaults_pass_and_validate_passes_every_input():
+    assert sorted(_validate_inputs()) == sorted(djstack_stack.INPUTS)
+    assert problems(good_values(), "web1") == []
+    with pytest.raises(KeyError):
+        problems({k: v for k, v in good_values().items() if k != "django_stack_s3_bucket"}, "web1")
+
+
+ONLY_ONE = "web1 sets only one of django_stack_%s and django_stack_%s"
+PAIR = {"backend_tls_cert": CERT, "backend_tls_key": KEY}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"domains": []}, "django_stack_domains of web1 is empty"),
+        ({"domains": ["example.com."]}, "example.com. ends with a dot (a fully qualified DNS name); "
+                                        "browsers send the name without it: write example.com."),
+        ({"domains": ["bücher.example"]}, "bücher.example is not ASCII"),
+        ({"domains": ["http://one.example.test"]}, "these are not: http://one.example.test."),
+        ({"domains": ["one.example.test:8080", "Two.example"]}, "are not: one.example.test:8080, Two.example."),
+        ({"domains": ["a.example", "b.example", "a.example"]}, "lists a.example more than once"),
+        ({"http_port": 70000}, "django_stack_http_port of web1 must be between 1 and 65535; got 70000."),
+        ({"https_port": 0}, "django_stack_https_port of web1 must be between 1 and 65535; got 0."),
+        ({"services_health_interval": 0}, "django_stack_services_health_interval of web1 must be a number"),
+        ({"db_image": ["mysql:8.4"]}, "django_stack_db_image must be one image reference"),
+        ({"nginx_image": {"a": 1}}, "django_stack_nginx_image must be one image reference"),
+        ({"redis_image": 8}, "django_stack_redis_image must be one image reference"),
+        ({"health_detail_from": ["10.0.0.1/24"]}, "django_stack_health_detail_from of web1 must list IP"),
+        ({"gunicorn_workers": 0}, "django_stack_gunicorn_workers must be 1 or more."),
+        ({"keep_releases": 1}, "django_stack_keep_releases must be 2 or more"),
+        ({"keep_releases": "many"}, "django_stack_keep_releases must be 2 or more"),
+        ({"db_ca": "/etc/ssl/ca.pem", "db_host": "db.example"}, "django_stack_db_ca of web1 must be the CA"),
+        ({"db_ca": CERT}, "django_stack_db_ca of web1 is set, but the database is the stack's own db service"),
+        ({"backend_tls_key": KEY}, ONLY_ONE % ("backend_tls_cert", "backend_tls_key")),
+        ({"backend_tls_cert": "c.pem", "backend_tls_key": "k.pem"}, "must be the certificate and key themselves"),
+        ({"backend_tls_port": 99999}, "django_stack_backend_tls_port of web1 must be between 1 and 65535"),
+        (dict(PAIR, backend_tls_port=80), "(80) is the site's HTTP or HTTPS port already"),
+        (dict(PAIR, backend_tls_port=443, https=True), "(443) is the site's HTTP or HTTPS port already"),
+        ({"media_storage": "s3"}, "web1 keeps uploads in S3 (django_stack_media_storage: s3) but names no bucket"),
+        ({"s3_endpoint_url": "s3.example.com"}, 'must be a URL such as https://s3.example.com; got "s3.example.com".'),
+        ({"s3_access_key": "AKIA"}, ONLY_ONE % ("s3_access_key", "s3_secret_key")),
+        ({"processes": [{"name": "db", "command": "x"}]}, "django_stack_processes of web1: each entry needs a name"),
+        ({"processes": [{"name": "w", "command": "x"}] * 2}, "names a process more than once (w, w)"),
+        ({"schedules": [{"name": "s", "command": "x"}]}, "django_stack_schedules of web1: each entry needs a name"),
+        ({"schedules": [{"name": "s", "command": "x", "on_calendar": "daily"}] * 2}, "more than once (s, s)"),
+    ],
+)
+def test_each_fault_is_named_once(changes, expected):
+    found = faults(**changes)
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_what_is_allowed_passes():
+    assert faults(domains=["xn--bcher-kva.example", "a-b.example"]) == []
+    # A CA for a database elsewhere: a django_db host, or an external one.
+    assert problems(dict(good_values(), django_stack_db_ca=CERT), "web1", ["db1"]) == []
+    assert faults(db_ca=CERT, db_host="db.example") == []
+    assert faults(backend_tls_cert=CERT, backend_tls_key=KEY, backend_tls_port=8443) == []
+    # 443 is free for the backend listener while the site itself has no HTTPS.
+    assert faults(backend_tls_cert=CERT, backend_tls_key=KEY, backend_tls_port=443) == []
+    assert faults(media_storage="s3", s3_bucket="media", s3_endpoint_url="http://s3:9000",
+                  s3_access_key="a", s3_secret_key="b") == []
+    assert faults(http_port="8080", gunicorn_workers="3") == []
+
+
+def test_several_faults_each_get_a_message():
+    found = faults(domains=["a.example."], http_port=0, gunicorn_workers=0)
+    assert [m.split(" ")[0] for m in found] == [
+        "django_stack_domains", "django_stack_http_port", "django_stack_gunicorn_workers"]
