@@ -57,8 +57,9 @@ export ANSIBLE_CALLBACK_PLUGINS=$repo/tests/lib/callback_plugins
 # molecule's files for the scenario (its inventory) in a place of our own.
 export MOLECULE_EPHEMERAL_DIRECTORY=$work/molecule
 
-# run STEP [--unchanged]: molecule converge, its log in
-# build/logs/upgrade-STEP.log; prints each host's recap and changed tasks.
+# run STEP [--unchanged|--summary]: molecule converge, its log in
+# build/logs/upgrade-STEP.log; prints each host's recap and changed tasks
+# (--summary: the recap only, for the old version's first deploy).
 # Fails when the run failed (or, --unchanged, changed anything).
 run() {
   local step=$1 rc=0
@@ -73,7 +74,8 @@ run() {
 # data record|compare: tests/upgrade-data.yml on the scenario's inventory.
 data() {
   echo "=== $(date +%T) data and secrets: $1"
-  ansible-playbook -i "$MOLECULE_EPHEMERAL_DIRECTORY/inventory" "$repo/tests/upgrade-data.yml" \
+  # molecule's own runs do not check the test hosts' SSH keys either.
+  ANSIBLE_HOST_KEY_CHECKING=false ansible-playbook -i "$MOLECULE_EPHEMERAL_DIRECTORY/inventory" "$repo/tests/upgrade-data.yml" \
     -e upgrade_data="$1" -e upgrade_data_file="$logs/upgrade-data.json" >"$logs/upgrade-data-$1.log" 2>&1 || {
     grep -E '^(fatal|failed)|msg' "$logs/upgrade-data-$1.log" | cut -c1-400
     return 1
@@ -83,7 +85,7 @@ data() {
 echo "=== $(date +%T) create the test hosts of scenario $scenario"
 (cd "$tree" && molecule create -s "$scenario") >"$logs/upgrade-create.log" 2>&1
 rm -f "$logs"/upgrade-*.json
-run "1-old-$(git -C "$repo" rev-parse --short "$old")"
+run "1-old-$(git -C "$repo" rev-parse --short "$old")" --summary
 data record
 
 git -C "$tree" checkout -q "$new"

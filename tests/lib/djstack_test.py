@@ -13,7 +13,7 @@ The command line is for Ansible tasks (tests/tasks/run-playbook.yml,
 tests/tasks/publish.yml, scripts/publish-app-repo.sh):
 
   djstack_test.py run-playbook -i INVENTORY PLAYBOOK [ARGS...]   prints the Run as JSON
-  djstack_test.py recap [--unchanged] FILE    reads the document a run wrote to
+  djstack_test.py recap [--unchanged] [--summary] FILE    reads the document a run wrote to
                   $DJSTACK_RECAP_JSON (the callback on ANSIBLE_CALLBACK_PLUGINS):
                   prints each host's recap, changed tasks and failures
   djstack_test.py assemble --dest DIR [--app DIR] [--search DIR]... [OVERLAY...]
@@ -152,9 +152,10 @@ def run_playbook(playbook, inventory, extra=(), *, cwd=PROJECT, env=None, on_lin
                failures=failures(document))
 
 
-def report(document):
-    """A run's document as text: per host its recap, the tasks that changed, the failures."""
-    changed, lines = changed_tasks(document), []
+def report(document, tasks=True):
+    """A run's document as text: per host its recap, the tasks that changed
+    (unless not tasks), the failures."""
+    changed, lines = changed_tasks(document) if tasks else {}, []
     for host, stats in recap(document).items():
         lines.append(host + ": " + " ".join(f"{word}={count}" for word, count in stats.items()))
         lines.extend("  changed: " + name for name in changed.get(host, []))
@@ -162,7 +163,7 @@ def report(document):
     return lines
 
 
-def recap_verdict(path, unchanged=False):
+def recap_verdict(path, unchanged=False, tasks=True):
     """The report of the document at path and its exit status: 1 when the run
     wrote none (cut), a host failed or was unreachable, or (unchanged) changed
     anything; else 0."""
@@ -172,7 +173,7 @@ def recap_verdict(path, unchanged=False):
     document = json.loads(path.read_text(encoding="utf-8"))
     stats = recap(document)
     bad = not stats or any(s["failed"] or s["unreachable"] or (unchanged and s["changed"]) for s in stats.values())
-    return report(document), int(bad)
+    return report(document, tasks), int(bad)
 
 
 # --- publishing a commit -----------------------------------------------------
@@ -287,6 +288,7 @@ def main(argv=None):
     run.add_argument("args", nargs=argparse.REMAINDER)
     rec = sub.add_parser("recap", help="report the document a run wrote to $DJSTACK_RECAP_JSON")
     rec.add_argument("--unchanged", action="store_true", help="exit 1 when a host changed anything")
+    rec.add_argument("--summary", action="store_true", help="the recap per host only, not the changed tasks")
     rec.add_argument("file")
     asm = sub.add_parser("assemble", help="app/ plus overlays, into DEST")
     asm.add_argument("--dest", required=True)
@@ -302,7 +304,7 @@ def main(argv=None):
         done = run_playbook(args.playbook, args.inventory, args.args, cwd=args.cwd, log=args.log)
         print(json.dumps(done.as_dict()))
     elif args.command == "recap":
-        lines, status = recap_verdict(args.file, args.unchanged)
+        lines, status = recap_verdict(args.file, args.unchanged, not args.summary)
         print("\n".join(lines))
         return status
     elif args.command == "assemble":

@@ -172,6 +172,8 @@ def test_cli_recap_of_a_real_run(tmp_path):
     assert done.stdout.splitlines() == [
         "a: ok=4 changed=1 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1", "  changed: A change"]
     assert run(cli + ["--unchanged", str(tmp_path / "recap.json")], timeout=30).returncode == 1
+    summary = run(cli + ["--summary", str(tmp_path / "recap.json")], timeout=30)
+    assert summary.stdout.splitlines() == [done.stdout.splitlines()[0]] and summary.returncode == 0
 
 
 def _tree(repo, commit, tmp_path):
