@@ -6,6 +6,7 @@ directory, with a timeout so that a lock that is never given back fails the
 test instead of hanging `make test`.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -18,6 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 # A test's subprocess that runs longer than this has hung.
 TIMEOUT = 10
+
+
+def load(path, name=None):
+    """The Python file at path (relative to the repository) as a module: a
+    filter plugin, a script or a host program that is not a package."""
+    path = REPO / path
+    spec = importlib.util.spec_from_file_location(name or path.stem.replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run(argv, env=None, timeout=TIMEOUT, **kwargs):

@@ -13,16 +13,14 @@ templar (test_hostile_values.py's _render):
 (The fleet scenario, molecule/fleet/tasks/backend-tls.yml, runs it.)
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import load
 
 REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("hostile_values_helpers", REPO / "tests/unit/test_hostile_values.py")
-hostile = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(hostile)
+hostile = load("tests/unit/test_hostile_values.py", "hostile_values_helpers")
 
 SITE = "django_stack/templates/site.conf.j2"
 COMPOSE = "django_stack/templates/compose.yaml.j2"

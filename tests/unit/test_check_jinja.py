@@ -1,11 +1,8 @@
 """scripts/check-jinja.py: a Jinja expression over five lines is named."""
-import importlib.util
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("check_jinja", REPO / "scripts/check-jinja.py")
-check_jinja = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(check_jinja)
+check_jinja = load("scripts/check-jinja.py")
 
 
 def test_a_long_expression_is_named_and_a_short_one_is_not(tmp_path):

@@ -1,7 +1,6 @@
 """tests/lib/djstack_test.py: the recap read from the JSON callback, publishing
 a commit, and the load tool started and stopped (all local, in seconds)."""
 import http.server
-import importlib.util
 import json
 import os
 import signal
@@ -10,11 +9,9 @@ import sys
 import threading
 
 import pytest
-from conftest import REPO, run
+from conftest import REPO, load, run
 
-_spec = importlib.util.spec_from_file_location("djstack_test", REPO / "tests" / "lib" / "djstack_test.py")
-lib = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(lib)
+lib = load("tests/lib/djstack_test.py")
 
 PLAYBOOK = """
 - name: A play of every outcome

@@ -1,15 +1,12 @@
 """tests/faults.py's playbook runs through tests/lib: the no-op verdict from
 the JSON recap, and a run cut when a task starts (local, in seconds)."""
-import importlib.util
 import signal
 import sys
 import types
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("faults", REPO / "tests" / "faults.py")
-faults = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(faults)
+faults = load("tests/faults.py")
 
 PLAYBOOK = """
 - name: A deploy stand-in

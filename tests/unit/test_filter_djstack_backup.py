@@ -2,14 +2,11 @@
 and the reading of the snapshots' tags it shares with the host program
 roles/django_backup/files/djstack-pitr (their one owner)."""
 
-import importlib.util
 
 import pytest
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_backup", REPO / "plugins/filter/djstack_backup.py")
-djstack_backup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_backup)
+djstack_backup = load("plugins/filter/djstack_backup.py")
 binlogs_unneeded = djstack_backup.binlogs_unneeded
 
 

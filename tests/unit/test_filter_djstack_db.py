@@ -2,16 +2,13 @@
 database keeps its engine, a new one gets MariaDB LTS) and the command names
 the roles run in its container; the templates rendered with each engine."""
 
-import importlib.util
 import re
 
 import pytest
-from conftest import REPO
+from conftest import load
 from test_hostile_values import _render
 
-_spec = importlib.util.spec_from_file_location("djstack_db", REPO / "plugins/filter/djstack_db.py")
-djstack_db = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_db)
+djstack_db = load("plugins/filter/djstack_db.py")
 choose = djstack_db.db_choose_image
 
 COMPOSE = """# Ansible managed

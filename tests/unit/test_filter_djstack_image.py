@@ -1,12 +1,9 @@
 """plugins/filter/djstack_image.py: the app image's docker build argv."""
 
-import importlib.util
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_image", REPO / "plugins/filter/djstack_image.py")
-djstack_image = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_image)
+djstack_image = load("plugins/filter/djstack_image.py")
 argv_of = djstack_image.docker_build_argv
 
 BASE = {

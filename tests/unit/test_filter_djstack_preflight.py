@@ -1,14 +1,11 @@
 """plugins/filter/djstack_preflight.py: the listeners on the site's ports
 that are not the stack's own (preflight's host.yml)."""
 
-import importlib.util
 import json
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_preflight", REPO / "plugins/filter/djstack_preflight.py")
-preflight = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(preflight)
+preflight = load("plugins/filter/djstack_preflight.py")
 
 # ss -H -t -l -n -p '( sport = :80 or sport = :443 )' on a host running nginx
 # on the host itself (v4 and v6) and the stack's published port 443.

@@ -1,13 +1,10 @@
 """plugins/filter/djstack_project.py: project module candidates and the
 message that stops a build that cannot work."""
 
-import importlib.util
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_project", REPO / "plugins/filter/djstack_project.py")
-djstack_project = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_project)
+djstack_project = load("plugins/filter/djstack_project.py")
 candidates = djstack_project.project_module_candidates
 problem = djstack_project.project_build_problem
 

@@ -1,15 +1,12 @@
 """plugins/filter/djstack_release.py: the release record repaired from what
 the host runs (roles/django_stack/tasks/reconcile.yml)."""
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_release", REPO / "plugins/filter/djstack_release.py")
-djstack_release = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_release)
+djstack_release = load("plugins/filter/djstack_release.py")
 reconcile = djstack_release.reconcile
 
 NEW = "0123456789abcdef0123456789abcdef01234567"

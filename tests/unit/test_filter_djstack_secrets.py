@@ -1,15 +1,12 @@
 """plugins/filter/djstack_secrets.py: given, stored and generated secrets, and rotation."""
 
-import importlib.util
 import string
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_secrets", REPO / "plugins/filter/djstack_secrets.py")
-djstack_secrets = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_secrets)
+djstack_secrets = load("plugins/filter/djstack_secrets.py")
 settle = djstack_secrets.settle_secrets
 
 NEW = {"db_password": "gen1", "db_root_password": "gen2"}

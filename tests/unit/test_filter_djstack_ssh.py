@@ -1,14 +1,11 @@
 """plugins/filter/djstack_ssh.py: when ssh_hardening writes, removes or leaves its drop-in."""
 
-import importlib.util
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_ssh", REPO / "plugins/filter/djstack_ssh.py")
-djstack_ssh = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_ssh)
+djstack_ssh = load("plugins/filter/djstack_ssh.py")
 plan = djstack_ssh.plan
 
 

@@ -1,15 +1,12 @@
 """plugins/filter/djstack_stack.py: malformed django_stack_processes and
 django_stack_schedules entries, named once per fault."""
 
-import importlib.util
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, load
 
-_spec = importlib.util.spec_from_file_location("djstack_stack", REPO / "plugins/filter/djstack_stack.py")
-djstack_stack = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_stack)
+djstack_stack = load("plugins/filter/djstack_stack.py")
 processes, schedules = djstack_stack.bad_processes, djstack_stack.bad_schedules
 
 

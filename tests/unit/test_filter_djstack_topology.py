@@ -1,12 +1,9 @@
 """plugins/filter/djstack_topology.py: one description of the inventory's layout."""
 
-import importlib.util
 
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location("djstack_topology", REPO / "plugins/filter/djstack_topology.py")
-djstack_topology = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_topology)
+djstack_topology = load("plugins/filter/djstack_topology.py")
 topology = djstack_topology.topology
 
 

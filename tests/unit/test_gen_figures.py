@@ -3,21 +3,19 @@ rendered from saved JSON with their commit and date, and a check that fails
 when the doc and the JSON disagree. Hand-made JSON stands in for a run."""
 
 import datetime
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import load
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 import bench_record  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("gen_figures", REPO / "scripts/gen-figures.py")
-gen_figures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gen_figures)
+gen_figures = load("scripts/gen-figures.py")
 
 DOC = """# Performance
 

@@ -17,21 +17,19 @@ the same structure as with an ordinary value, with the value intact
 (ENCODED), or the variable reaches no template at all (NOT_IN_TEMPLATES).
 """
 
-import importlib.util
 import json
 import shlex
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import load
 
 REPO = Path(__file__).resolve().parents[2]
 ROLES = REPO / "roles"
 SHAPE_TASK = "Check the shape of the values the role writes into files"
 
-_spec = importlib.util.spec_from_file_location("djstack_values", REPO / "plugins/filter/djstack_values.py")
-djstack_values = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(djstack_values)
+djstack_values = load("plugins/filter/djstack_values.py")
 
 HOSTILE = [
     "x\ny",

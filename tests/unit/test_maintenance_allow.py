@@ -4,15 +4,11 @@ What it returns is written into nginx's geo file and HAProxy's ACL file
 as is: only canonical addresses and networks may come out.
 """
 
-import importlib.util
 
 import pytest
-from conftest import REPO
+from conftest import load
 
-_spec = importlib.util.spec_from_file_location(
-    "djstack_maintenance", REPO / "plugins/filter/djstack_maintenance.py")
-plugin = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(plugin)
+plugin = load("plugins/filter/djstack_maintenance.py")
 
 
 @pytest.mark.parametrize("given, expected", [
