@@ -9,6 +9,7 @@ test instead of hanging `make test`.
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,18 @@ def load(path, name=None):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def kill_processes_of(path):
+    """SIGKILL every process whose command line names path (what a test's
+    cut ansible-playbook run left: Ansible's workers run in sessions of their
+    own, os.setsid, so the run's SIGKILL reaches its main process only)."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if str(path).encode() in Path("/proc", pid, "cmdline").read_bytes():
+                os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            continue
 
 
 def run(argv, env=None, timeout=TIMEOUT, **kwargs):

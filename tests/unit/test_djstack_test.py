@@ -9,7 +9,7 @@ import sys
 import threading
 
 import pytest
-from conftest import REPO, load, run
+from conftest import REPO, kill_processes_of, load, run
 
 lib = load("tests/lib/djstack_test.py")
 
@@ -138,8 +138,12 @@ def test_a_cut_run_has_no_recap(tmp_path):
         if "Wait when asked" in line:
             os.killpg(proc.pid, signal.SIGKILL)
 
-    done = lib.run_playbook(playbook, "a,", ["-e", "wait=30"], cwd=tmp_path, env=ansible_env(tmp_path),
-                            on_line=cut)
+    try:
+        done = lib.run_playbook(playbook, "a,", ["-e", "wait=30"], cwd=tmp_path, env=ansible_env(tmp_path),
+                                on_line=cut)
+    finally:
+        # The worker of the paused task would go on alone after the test.
+        kill_processes_of(tmp_path)
     assert done.rc == -signal.SIGKILL
     assert done.recap is None and not done.unchanged() and done.changed() == 0
 

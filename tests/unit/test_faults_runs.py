@@ -1,12 +1,10 @@
 """tests/faults.py's playbook runs through tests/lib: the no-op verdict from
 the JSON recap, and a run cut when a task starts (local, in seconds)."""
-import os
 import signal
 import sys
 import types
-from pathlib import Path
 
-from conftest import load
+from conftest import kill_processes_of, load
 
 faults = load("tests/faults.py")
 
@@ -44,18 +42,6 @@ def test_noop_verdict_from_the_recap(tmp_path):
     assert problem is not None and "'changed': 1" in problem and "Change something when asked" in problem
 
 
-def _processes_of(path):
-    """The pids of the processes whose command line names path."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if str(path).encode() in Path("/proc", pid, "cmdline").read_bytes():
-                found.append(int(pid))
-        except OSError:
-            continue
-    return found
-
-
 def test_a_cut_run(tmp_path):
     runner = make_faults(tmp_path)
     try:
@@ -64,8 +50,5 @@ def test_a_cut_run(tmp_path):
         assert cut and done.rc == -signal.SIGKILL and done.recap is None
         assert runner.noop_problem(done) is not None  # no recap is no proof of changed=0
     finally:
-        # Ansible's workers run in sessions of their own (os.setsid): the
-        # run's SIGKILL reaches its main process, and the worker of the
-        # paused task would go on alone for its 30 s (or hang) after the test.
-        for pid in _processes_of(tmp_path):
-            os.kill(pid, signal.SIGKILL)
+        # The worker of the paused task would go on alone after the test.
+        kill_processes_of(tmp_path)
