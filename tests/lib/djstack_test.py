@@ -65,14 +65,28 @@ def changed_tasks(document):
     return found
 
 
+STDERR_TAIL = 1500
+
+
+def why(result):
+    """What a failed result says: its msg and, for a command, the end of its
+    stderr ("non-zero return code" alone names no cause)."""
+    msg = str(result.get("msg") or "")
+    stderr = str(result.get("stderr") or "").strip()
+    if stderr and stderr not in msg:
+        tail = stderr[-STDERR_TAIL:]
+        msg = "%s; rc %s, stderr: %s%s" % (msg, result.get("rc"), "..." if len(stderr) > len(tail) else "", tail)
+    return msg.lstrip("; ") or str(result.get("stdout") or "")
+
+
 def failures(document):
     """The failed or unreachable task results (ignored failures left out): host, task, msg."""
     found = []
     for name, host, result in _task_results(document):
         if (result.get("failed") or result.get("unreachable")) and not result.get("ignored"):
-            msg = result.get("msg") or result.get("stderr") or result.get("stdout") or ""
+            msg = why(result)
             # A loop's result says "One or more items failed": its failed items say why.
-            items = [str(item.get("msg") or "") for item in result.get("results") or []
+            items = [why(item) for item in result.get("results") or []
                      if isinstance(item, dict) and item.get("failed")]
             if items:
                 msg = "\n".join(items)

@@ -81,6 +81,25 @@ def test_recap_per_host_from_the_document():
         {"host": "web1", "task": "Check the values", "msg": "port must be between 1 and 65535\nname must be lowercase"}]
 
 
+def test_a_failed_command_says_why():
+    """ "non-zero return code" names no cause: the end of the command's stderr goes with it."""
+    cause = "the shipped binary logs reach 11:44:08 UTC, before 11:44:09 UTC"
+    result = {"failed": True, "msg": "non-zero return code", "rc": 3, "stderr": "x" * 2000 + "\n" + cause}
+    said = lib.why(result)
+    assert said.startswith("non-zero return code; rc 3, stderr: ...") and said.endswith(cause)
+    assert len(said) < lib.STDERR_TAIL + 100
+    # Said once when the message already holds it; a failure with no msg says its stdout.
+    assert lib.why({"msg": "boom: " + cause, "stderr": cause}) == "boom: " + cause
+    assert lib.why({"stdout": "only this"}) == "only this"
+    assert lib.why({"stderr": "only that", "rc": 1}) == "rc 1, stderr: only that"
+    # A loop's failed items say why, each.
+    document = {"stats": {}, "plays": [{"play": {"name": "P"}, "tasks": [
+        {"task": {"name": "Each"}, "hosts": {"h": {"failed": True, "msg": "One or more items failed", "results": [
+            {"failed": True, "msg": "non-zero return code", "rc": 2, "stderr": "no such file"}]}}}]}]}
+    assert lib.failures(document) == [
+        {"host": "h", "task": "Each", "msg": "non-zero return code; rc 2, stderr: no such file"}]
+
+
 def test_recap_report_and_verdict(tmp_path):
     assert lib.report(DOCUMENT) == [
         "web1: ok=12 changed=0 unreachable=0 failed=0 skipped=3 rescued=0 ignored=0",
