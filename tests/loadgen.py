@@ -267,6 +267,9 @@ class Load:
         if ok and release is not None and release in self.forbidden:
             outcome, ok, detail = "forbidden-release", False, f"{outcome} from release {release}"
         end = time.monotonic()
+        # A stall that ended just now is noted before it is taken out of this
+        # request's time (the ticker may not have run since).
+        self.tick(end)
         self.record(due, spec["spec"], outcome, ok, end - due - self.stalled(due, end), detail, release)
 
     def record(self, due, spec, outcome, ok, latency, detail, release=None):

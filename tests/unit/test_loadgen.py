@@ -6,6 +6,7 @@ tool must count each outcome exactly, give the verdict with the right
 reason, and keep its rate whatever the server does (open loop).
 """
 
+import asyncio
 import importlib.util
 import json
 import pathlib
@@ -313,13 +314,23 @@ def test_maintenance_still_fails_a_503_without_retry_after(tmp_path, serve):
     assert result["statuses"] == {"503": EXPECTED}
 
 
-def stopped_run(tmp_path, server, *extra):
-    """A run whose load generator is stopped (SIGSTOP) from 0.8 s to 2.0 s."""
+def stopped_run(tmp_path, serve, *extra):
+    """A run of the slow server whose load generator is stopped (SIGSTOP)
+    from 0.8 s to 2.0 s of its run: timed from its first request, not from
+    its start (a busy machine may take most of a second to start Python)."""
+    first = threading.Event()
+
+    def slow_first_seen(handler, method, path):
+        first.set()
+        slow(handler, method, path)
+
+    server = serve(slow_first_seen)
     url = "http://127.0.0.1:%d/" % server.server_address[1]
     out = tmp_path / "result.json"
     proc = subprocess.Popen([sys.executable, str(LOADGEN), "--url", url, "--rate", "20", "--duration", "3",
                              "--timeout", "0.5", "--out", str(out), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert first.wait(20), "the load generator sent no request"
     time.sleep(0.8)
     proc.send_signal(signal.SIGSTOP)
     time.sleep(1.2)
@@ -338,7 +349,7 @@ def test_a_stall_of_this_client_is_its_own_not_the_sites(tmp_path, serve):
     # time (unsent, not sent late in one burst). The stall is reported: when,
     # how long, and how much of it was waiting for a CPU (none: a stopped
     # process is not runnable).
-    result = stopped_run(tmp_path, serve(slow))
+    result = stopped_run(tmp_path, serve)
     assert result["failed"] == 0 and set(result["statuses"]) == {"200"}
     assert len(result["client_stalls"]) == 1
     at, seconds = result["client_stalls"][0]
@@ -354,7 +365,29 @@ def test_a_stall_of_this_client_is_its_own_not_the_sites(tmp_path, serve):
     assert "the measurement is incomplete" in result["problems"][0]
 
 
+def test_a_stall_that_just_ended_is_not_a_requests_latency():
+    # The answer came while this client was stopped; it runs again and the
+    # request is recorded before the ticker noticed the stall: the stall is
+    # still taken out of the request's time.
+    args = loadgen.parser().parse_args(["--url", "http://127.0.0.1:9/"])
+    load = loadgen.Load(args, [loadgen.parse_spec("/", "/")])
+
+    async def answered(number, spec, begin):
+        return type("Answer", (), {"status": 200, "body": b"ok", "getheader": lambda self, name: None})()
+
+    load.answer = answered
+    now = time.monotonic()
+    load.started = now - 3.0
+    load.last_tick = now - 1.5  # stopped 1.5 s ago, not noted yet
+    load.inflight = 1
+    asyncio.run(load.request(1, load.specs[0], now - 1.6))
+    (_, _, outcome, ok, latency, _), = load.records
+    assert (outcome, ok) == ("200", True)
+    assert latency < 0.5, latency
+    assert len(load.stalls) == 1
+
+
 def test_a_short_stall_of_this_client_passes_with_its_unsent_requests_named(tmp_path, serve):
-    result = stopped_run(tmp_path, serve(slow), "--max-unsent", "0.6")
+    result = stopped_run(tmp_path, serve, "--max-unsent", "0.6")
     assert result["ok"] is True, result["problems"]
     assert result["failed"] == 0 and result["unsent"] >= 18
