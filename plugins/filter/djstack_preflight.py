@@ -1,9 +1,12 @@
-"""Filters of the preflight role: who holds the site's ports (host.yml).
+"""Filters of the preflight role: who holds the site's ports (host.yml), the
+parts of the app's repository URL it checks (vars/main.yml) and the
+booleans given as text (types.yml).
 Unit tests: tests/unit/test_filter_djstack_preflight.py.
 """
 
 import json
 import re
+from urllib.parse import urlsplit
 
 # ss -H -t -l -n -p: State Recv-Q Send-Q Local:Port Peer:Port users:(("name",pid=N,fd=M),...)
 SS_LINE = re.compile(r':(\d+)\s+\S+\s*(?:users:\(\("([^"]*)",pid=(\d+))?')
@@ -34,6 +37,60 @@ def foreign_listeners(ss_lines, published_lines=()):
             if entry["name"] != "docker-proxy" or entry["port"] not in ours]
 
 
+# The git server's port when the URL names none.
+DEFAULT_PORTS = {"https": 443, "http": 80, "git": 9418, "ssh": 22, "git+ssh": 22, "ssh+git": 22}
+SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
+# user[:password]@ after the scheme: masked wherever the URL is shown.
+USERINFO = re.compile(r"://[^/@]+@")
+
+
+def repo_parts(url, https_token=""):
+    """What preflight needs of app_source_repo: {shown (the URL with its
+    user and password masked), scheme ('file' for a local path), host and
+    port of the git server ('' and None for a local path; port None for a
+    port that is no number), private (only readable with credentials the
+    deploy writes later: SSH, or HTTPS with a token), password (the URL
+    itself holds one: its commands are not logged)}.
+
+    Git's own rule tells an scp-like address ([user@]host:path, SSH) from a
+    local path: a colon before any slash, and no "://"."""
+    url = str(url or "")
+    colon, slash = url.find(":"), url.find("/")
+    if "://" not in url and colon > 0 and (slash < 0 or colon < slash):
+        scheme, host, port = "ssh", url[:colon].rpartition("@")[2], 22
+    elif "://" in url:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname or ""
+        try:
+            port = (parts.port or DEFAULT_PORTS.get(scheme, 22)) if host else None
+        except ValueError:
+            port = None
+    else:
+        scheme, host, port = "file", "", None
+    return {"shown": USERINFO.sub("://***@", url), "scheme": scheme, "host": host, "port": port,
+            "private": scheme in SSH_SCHEMES or bool(https_token),
+            "password": bool(re.search(r"://[^/@]+:[^/@]+@", url))}
+
+
+def bool_options(specs, wired=None):
+    """The names of the bool options of each role's main entry point, less
+    those the playbook fills in (wired: {role: [name]}).
+
+    specs: {role: its meta/argument_specs.yml, read}."""
+    names = []
+    for role, document in (specs or {}).items():
+        options = (((document or {}).get("argument_specs") or {}).get("main") or {}).get("options") or {}
+        names += [name for name, option in options.items()
+                  if (option or {}).get("type") == "bool" and name not in (wired or {}).get(role, ())]
+    return names
+
+
+def text_values(names, values):
+    """The names whose value is text (values: theirs, in the same order)."""
+    return [name for name, value in zip(names, values, strict=True) if isinstance(value, str)]
+
+
 class FilterModule:
     def filters(self):
-        return {"djstack_foreign_listeners": foreign_listeners}
+        return {"djstack_foreign_listeners": foreign_listeners, "djstack_repo_parts": repo_parts,
+                "djstack_bool_options": bool_options, "djstack_text_values": text_values}

@@ -1,9 +1,12 @@
 """plugins/filter/djstack_preflight.py: the listeners on the site's ports
-that are not the stack's own (preflight's host.yml)."""
+that are not the stack's own (preflight's host.yml), the parts of
+app_source_repo (vars/main.yml) and the booleans given as text (types.yml)."""
 
 import json
 
-from conftest import load
+import pytest
+import yaml
+from conftest import REPO, load
 
 preflight = load("plugins/filter/djstack_preflight.py")
 
@@ -37,3 +40,60 @@ def test_only_the_stacks_own_published_ports_are_allowed():
     # A free host, and a rerun of the stack on its own ports.
     assert preflight.foreign_listeners([], OURS) == []
     assert preflight.foreign_listeners(SS[2:], OURS) == []
+
+
+# ---- the parts of app_source_repo (vars/main.yml) ------------------------------
+
+@pytest.mark.parametrize("url, scheme, host, port", [
+    ("https://github.com/org/app.git", "https", "github.com", 443),
+    ("https://user:tok@git.example.com:8443/org/app.git", "https", "git.example.com", 8443),
+    ("http://git.example.com/app.git", "http", "git.example.com", 80),
+    ("ssh://git@host:2222/srv/app.git", "ssh", "host", 2222),
+    ("git+ssh://git@host/srv/app.git", "git+ssh", "host", 22),
+    ("git@github.com:org/app.git", "ssh", "github.com", 22),
+    # git's own rule: a colon before any slash is an scp-like SSH address, user or not.
+    ("github.com:org/app.git", "ssh", "github.com", 22),
+    ("git://djstack-fleet-git/app.git", "git", "djstack-fleet-git", 9418),
+    ("git://host:9419/app.git", "git", "host", 9419),
+    ("ssh://git@[2001:db8::7]:2222/app.git", "ssh", "2001:db8::7", 2222),
+    ("HTTPS://Git.Example.com/app.git", "https", "git.example.com", 443),
+    ("/srv/git/app.git", "file", "", None),
+    ("./app:v2", "file", "", None),
+    ("file:///srv/git/app.git", "file", "", None),
+    ("https://host:99999/app.git", "https", "host", None),
+])
+def test_repo_parts(url, scheme, host, port):
+    parts = preflight.repo_parts(url)
+    assert (parts["scheme"], parts["host"], parts["port"]) == (scheme, host, port)
+
+
+def test_repo_credentials_are_masked_and_make_it_private():
+    parts = preflight.repo_parts("https://deploy:s3cret@git.example.com/org/app.git")
+    assert parts["shown"] == "https://***@git.example.com/org/app.git" and "s3cret" not in str(parts["shown"])
+    assert parts["password"] and not parts["private"]
+    assert preflight.repo_parts("ssh://git@host/app.git")["shown"] == "ssh://***@host/app.git"
+    assert not preflight.repo_parts("ssh://git@host/app.git")["password"]
+    # Readable only with what the deploy writes later: an SSH key, an HTTPS token.
+    assert preflight.repo_parts("git@host:app.git")["private"]
+    assert preflight.repo_parts("https://host/app.git", "ghp_token")["private"]
+    assert not preflight.repo_parts("https://host/app.git", "")["private"]
+    assert preflight.repo_parts(None) == {"shown": "", "scheme": "file", "host": "", "port": None,
+                                          "private": False, "password": False}
+
+
+# ---- booleans given as text (types.yml) ----------------------------------------
+
+def test_the_bool_options_of_the_roles_specs_less_the_wired_ones():
+    specs = {role: yaml.safe_load((REPO / "roles" / role / "meta/argument_specs.yml").read_text())
+             for role in ("django_stack", "firewall")}
+    names = preflight.bool_options(specs, {"django_stack": ["django_stack_https"]})
+    assert "firewall_enabled" in names and "django_stack_proxy_https" in names
+    assert "django_stack_https" not in names and "django_stack_http_port" not in names
+    assert preflight.bool_options({"r": {"argument_specs": {"main": {"options": {
+        "r_on": {"type": "bool"}, "r_port": {"type": "int"}, "r_none": None}}}}, "empty": None}) == ["r_on"]
+
+
+def test_text_values_are_named():
+    names = ["a_on", "b_on", "c_on", "d_on"]
+    assert preflight.text_values(names, [True, "false", False, "yes"]) == ["b_on", "d_on"]
+    assert preflight.text_values([], []) == []
