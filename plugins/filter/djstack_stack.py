@@ -1,8 +1,8 @@
 """Filters of the django_stack role: what is wrong with its inputs beyond
 their types (validate.yml: input_problems, and which entries of
 django_stack_processes and django_stack_schedules are malformed), the user
-each slot's containers run as (compose `user:`), and who sees the health
-endpoint's details (site.conf.j2).
+each slot's containers run as (compose `user:`), who sees the health
+endpoint's details (site.conf.j2) and the site's origins (vars/main.yml).
 Unit tests: tests/unit/test_filter_djstack_stack.py,
 tests/unit/test_health_detail.py.
 """
@@ -327,6 +327,23 @@ def input_problems(values, host, db_hosts=()):
     return found
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def site_origins(domains, https=False, proxy_https=False, https_port=443, http_port=80):
+    """The site's origins as browsers send them (CSRF_TRUSTED_ORIGINS; the
+    first is the URL the deploy prints): scheme://domain[:port], the port
+    only when it is not the scheme's own.
+
+    Browsers reach the site over HTTPS through nginx here (https, on
+    https_port) or through proxies that terminate it (proxy_https: port
+    443); else over HTTP on http_port."""
+    scheme = "https" if https or proxy_https else "http"
+    port = int(https_port if https else 443 if proxy_https else http_port)
+    suffix = "" if port == DEFAULT_PORTS[scheme] else ":%d" % port
+    return ["%s://%s%s" % (scheme, domain, suffix) for domain in domains or []]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -337,4 +354,5 @@ class FilterModule:
             "djstack_bad_networks": bad_networks,
             "djstack_health_detail": health_detail,
             "djstack_stack_problems": input_problems,
+            "djstack_site_origins": site_origins,
         }

@@ -217,3 +217,30 @@ def test_several_faults_each_get_a_message():
     found = faults(domains=["a.example."], http_port=0, gunicorn_workers=0)
     assert [m.split(" ")[0] for m in found] == [
         "django_stack_domains", "django_stack_http_port", "django_stack_gunicorn_workers"]
+
+
+# ---- the site's origins (vars/main.yml: CSRF_TRUSTED_ORIGINS, the printed URL) ----
+
+origins = djstack_stack.site_origins
+DOMAINS = ["www.example.com", "example.com"]
+
+
+@pytest.mark.parametrize(("https", "proxy_https", "https_port", "http_port", "expected"), [
+    (False, False, 443, 80, ["http://www.example.com", "http://example.com"]),
+    (True, False, 443, 80, ["https://www.example.com", "https://example.com"]),
+    (True, False, 8443, 80, ["https://www.example.com:8443", "https://example.com:8443"]),
+    (False, False, 443, 8080, ["http://www.example.com:8080", "http://example.com:8080"]),
+    # Proxies in front terminate HTTPS on 443, whatever nginx listens on here.
+    (False, True, 443, 8080, ["https://www.example.com", "https://example.com"]),
+    # A port is left out only when it is its scheme's own.
+    (False, False, 443, 443, ["http://www.example.com:443", "http://example.com:443"]),
+    (True, False, "8443", "80", ["https://www.example.com:8443", "https://example.com:8443"]),
+])
+def test_site_origins(https, proxy_https, https_port, http_port, expected):
+    assert origins(DOMAINS, https, proxy_https, https_port, http_port) == expected
+
+
+def test_the_rendered_app_env_trusts_the_origins():
+    from test_hostile_values import _render
+    text = _render("django_stack/templates/app.env.j2", {"django_stack_https": True, "django_stack_https_port": 8443})
+    assert "DJANGO_CSRF_TRUSTED_ORIGINS=https://www.example.com:8443" in text.replace("'", "")
