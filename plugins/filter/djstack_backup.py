@@ -1,5 +1,6 @@
-"""Filters of the django_backup role's admin side (playbooks/backup-prune.yml;
-tests/unit/test_filter_djstack_backup.py).
+"""Filters of the django_backup role: the restore command of each kind of
+restore (tasks/restore.yml), and its admin side (playbooks/backup-prune.yml);
+tests/unit/test_filter_djstack_backup.py.
 
 What the offsite repository's snapshot tags mean ("dump",
 "binlog-start=GEN:FILE:POS", "binlog", "binlog-gen=GEN", "binlog-file=NAME",
@@ -31,6 +32,20 @@ pitr = _load_pitr()
 binlogs_unneeded = pitr.binlogs_unneeded
 
 
+def restore_command(command, source="local", to="", backup_dir="", local_file="", snapshot="latest"):
+    """The restore's argv and what it restores, in words: {argv, what}.
+
+    A moment (to, "2026-12-04 14:01:30") wins; else a local dump
+    (source "local": local_file's name, in backup_dir) or an offsite
+    snapshot (source "offsite": its ID, or latest)."""
+    if to:
+        return {"argv": [command, "--to", to], "what": "the moment %s" % to}
+    if source == "local":
+        name = os.path.basename(local_file or "")
+        return {"argv": [command, "%s/%s" % (backup_dir, name)], "what": name}
+    return {"argv": [command, "--offsite", snapshot], "what": "offsite snapshot %s" % snapshot}
+
+
 class FilterModule:
     def filters(self):
-        return {"djstack_binlogs_unneeded": binlogs_unneeded}
+        return {"djstack_binlogs_unneeded": binlogs_unneeded, "djstack_restore_command": restore_command}

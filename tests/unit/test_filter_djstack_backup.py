@@ -107,3 +107,22 @@ def test_a_log_is_its_generation_file_and_sequence():
             pitr.log_file({k: v for k, v in tags.items() if k != missing})
     with pytest.raises(pitr.PlanError):
         pitr.log_file(dict(tags, **{"binlog-file": "binlog"}))
+
+
+# ---- the restore command (tasks/restore.yml) -------------------------------------
+
+restore = djstack_backup.restore_command
+CMD = "/usr/local/sbin/mysite-restore"
+
+
+@pytest.mark.parametrize(("kwargs", "argv", "what"), [
+    ({"source": "local", "backup_dir": "/srv/mysite/backups", "local_file": "/tmp/x/mysite-20261204.sql.gz"},
+     [CMD, "/srv/mysite/backups/mysite-20261204.sql.gz"], "mysite-20261204.sql.gz"),
+    ({"source": "offsite", "snapshot": "1a2b3c4d"}, [CMD, "--offsite", "1a2b3c4d"], "offsite snapshot 1a2b3c4d"),
+    ({"source": "offsite"}, [CMD, "--offsite", "latest"], "offsite snapshot latest"),
+    # A moment wins over the source; it stays one argument, space and all.
+    ({"source": "local", "to": "2026-12-04 14:01:30", "local_file": "x.sql.gz"},
+     [CMD, "--to", "2026-12-04 14:01:30"], "the moment 2026-12-04 14:01:30"),
+])
+def test_restore_command(kwargs, argv, what):
+    assert restore(CMD, **kwargs) == {"argv": argv, "what": what}
