@@ -1,6 +1,6 @@
 """Filters of the preflight role: who holds the site's ports (host.yml), the
 parts of the app's repository URL it checks (vars/main.yml) and the
-booleans given as text (types.yml).
+booleans, lists and mappings given as text (types.yml).
 Unit tests: tests/unit/test_filter_djstack_preflight.py.
 """
 
@@ -72,25 +72,50 @@ def repo_parts(url, https_token=""):
             "password": bool(re.search(r"://[^/@]+:[^/@]+@", url))}
 
 
-def bool_options(specs, wired=None):
-    """The names of the bool options of each role's main entry point, less
-    those the playbook fills in (wired: {role: [name]}).
+# The option types whose value text can never be: a boolean, list or mapping
+# given as text (-e name=value, an INI inventory's group vars) is taken
+# character by character, or any text for true.
+NOT_TEXT = {"bool": "a boolean", "list": "a list", "dict": "a mapping"}
+TRUE_WORDS = ("true", "yes", "on", "1", "y", "t")
+
+
+def typed_options(specs, wired=None):
+    """{name: type} of the bool, list and dict options of each role's main
+    entry point, less those the playbook fills in (wired: {role: [name]}).
 
     specs: {role: its meta/argument_specs.yml, read}."""
-    names = []
+    found = {}
     for role, document in (specs or {}).items():
         options = (((document or {}).get("argument_specs") or {}).get("main") or {}).get("options") or {}
-        names += [name for name, option in options.items()
-                  if (option or {}).get("type") == "bool" and name not in (wired or {}).get(role, ())]
-    return names
+        for name, option in options.items():
+            kind = (option or {}).get("type")
+            if kind in NOT_TEXT and name not in (wired or {}).get(role, ()):
+                found[name] = kind
+    return found
 
 
-def text_values(names, values):
-    """The names whose value is text (values: theirs, in the same order)."""
-    return [name for name, value in zip(names, values, strict=True) if isinstance(value, str)]
+def _as_json(kind, text):
+    if kind == "bool":
+        return text.strip().lower() in TRUE_WORDS
+    if kind == "list":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return {"key": "value"}
+
+
+def text_problems(typed, values, host):
+    """One message per option of typed ({name: type}) whose value (values:
+    theirs, in typed's order) is text, with the JSON to pass instead."""
+    found = []
+    for (name, kind), value in zip(typed.items(), values, strict=True):
+        if isinstance(value, str):
+            example = json.dumps({name: _as_json(kind, value)})
+            found.append('%s: %s is the text "%s", not %s (-e name=value, and an INI inventory\'s group vars, always '
+                         "give text): set it in a YAML inventory, or pass it as JSON: -e '%s'."
+                         % (host, name, value, NOT_TEXT[kind], example))
+    return found
 
 
 class FilterModule:
     def filters(self):
         return {"djstack_foreign_listeners": foreign_listeners, "djstack_repo_parts": repo_parts,
-                "djstack_bool_options": bool_options, "djstack_text_values": text_values}
+                "djstack_typed_options": typed_options, "djstack_text_problems": text_problems}

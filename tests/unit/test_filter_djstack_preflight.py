@@ -81,19 +81,29 @@ def test_repo_credentials_are_masked_and_make_it_private():
                                           "private": False, "password": False}
 
 
-# ---- booleans given as text (types.yml) ----------------------------------------
+# ---- booleans, lists and mappings given as text (types.yml) ----------------------
 
-def test_the_bool_options_of_the_roles_specs_less_the_wired_ones():
+def test_the_typed_options_of_the_roles_specs_less_the_wired_ones():
     specs = {role: yaml.safe_load((REPO / "roles" / role / "meta/argument_specs.yml").read_text())
              for role in ("django_stack", "firewall")}
-    names = preflight.bool_options(specs, {"django_stack": ["django_stack_https"]})
-    assert "firewall_enabled" in names and "django_stack_proxy_https" in names
-    assert "django_stack_https" not in names and "django_stack_http_port" not in names
-    assert preflight.bool_options({"r": {"argument_specs": {"main": {"options": {
-        "r_on": {"type": "bool"}, "r_port": {"type": "int"}, "r_none": None}}}}, "empty": None}) == ["r_on"]
+    typed = preflight.typed_options(specs, {"django_stack": ["django_stack_https"]})
+    assert typed["firewall_enabled"] == "bool" and typed["django_stack_proxy_https"] == "bool"
+    assert typed["django_stack_domains"] == "list" and typed["django_stack_app_env"] == "dict"
+    assert "django_stack_https" not in typed and "django_stack_http_port" not in typed
+    assert preflight.typed_options({"r": {"argument_specs": {"main": {"options": {
+        "r_on": {"type": "bool"}, "r_port": {"type": "int"}, "r_none": None}}}}, "empty": None}) == {"r_on": "bool"}
 
 
-def test_text_values_are_named():
-    names = ["a_on", "b_on", "c_on", "d_on"]
-    assert preflight.text_values(names, [True, "false", False, "yes"]) == ["b_on", "d_on"]
-    assert preflight.text_values([], []) == []
+def test_text_for_a_boolean_list_or_mapping_is_named_with_the_json_to_pass():
+    typed = {"a_on": "bool", "b_on": "bool", "c_names": "list", "d_env": "dict", "e_names": "list"}
+    found = preflight.text_problems(typed, [True, "false", "www.example.com, example.com", "A=1", ["x"]], "web1")
+    assert found == [
+        'web1: b_on is the text "false", not a boolean (-e name=value, and an INI inventory\'s group vars, always give '
+        "text): set it in a YAML inventory, or pass it as JSON: -e '{\"b_on\": false}'.",
+        'web1: c_names is the text "www.example.com, example.com", not a list (-e name=value, and an INI inventory\'s '
+        "group vars, always give text): set it in a YAML inventory, or pass it as JSON: "
+        "-e '{\"c_names\": [\"www.example.com\", \"example.com\"]}'.",
+        'web1: d_env is the text "A=1", not a mapping (-e name=value, and an INI inventory\'s group vars, always give '
+        "text): set it in a YAML inventory, or pass it as JSON: -e '{\"d_env\": {\"key\": \"value\"}}'."]
+    assert "true}" in preflight.text_problems({"x": "bool"}, ["Yes"], "h")[0]
+    assert preflight.text_problems({}, [], "h") == []
