@@ -104,14 +104,17 @@ def _as_json(kind, text):
 
 def text_problems(typed, values, host):
     """One message per option of typed ({name: type}) whose value (values:
-    theirs, in typed's order) is text, with the JSON to pass instead."""
+    theirs, in typed's order) is text, with the JSON to pass instead. A
+    mapping's text is not shown: mappings hold secrets (environments,
+    build secrets)."""
     found = []
     for (name, kind), value in zip(typed.items(), values, strict=True):
         if isinstance(value, str):
+            shown = "some text" if kind == "dict" else 'the text "%s"' % value
             example = json.dumps({name: _as_json(kind, value)})
-            found.append('%s: %s is the text "%s", not %s (-e name=value, and an INI inventory\'s group vars, always '
-                         "give text): set it in a YAML inventory, or pass it as JSON: -e '%s'."
-                         % (host, name, value, NOT_TEXT[kind], example))
+            found.append("%s: %s is %s, not %s (-e name=value, and an INI inventory's group vars, always give "
+                         "text): set it in a YAML inventory, or pass it as JSON: -e '%s'."
+                         % (host, name, shown, NOT_TEXT[kind], example))
     return found
 
 

@@ -103,7 +103,9 @@ def test_text_for_a_boolean_list_or_mapping_is_named_with_the_json_to_pass():
         'web1: c_names is the text "www.example.com, example.com", not a list (-e name=value, and an INI inventory\'s '
         "group vars, always give text): set it in a YAML inventory, or pass it as JSON: "
         "-e '{\"c_names\": [\"www.example.com\", \"example.com\"]}'.",
-        'web1: d_env is the text "A=1", not a mapping (-e name=value, and an INI inventory\'s group vars, always give '
+        # A mapping's text may be a secret: not shown.
+        "web1: d_env is some text, not a mapping (-e name=value, and an INI inventory's group vars, always give "
         "text): set it in a YAML inventory, or pass it as JSON: -e '{\"d_env\": {\"key\": \"value\"}}'."]
+    assert "S3CRET" not in str(preflight.text_problems({"env": "dict"}, ["AWS_SECRET_ACCESS_KEY=S3CRET"], "h"))
     assert "true}" in preflight.text_problems({"x": "bool"}, ["Yes"], "h")[0]
     assert preflight.text_problems({}, [], "h") == []
