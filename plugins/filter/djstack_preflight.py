@@ -8,6 +8,8 @@ import json
 import re
 from urllib.parse import urlsplit
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 # ss -H -t -l -n -p: State Recv-Q Send-Q Local:Port Peer:Port users:(("name",pid=N,fd=M),...)
 SS_LINE = re.compile(r':(\d+)\s+\S+\s*(?:users:\(\("([^"]*)",pid=(\d+))?')
 # docker ps --format json, Ports: "0.0.0.0:80->80/tcp, [::]:80->80/tcp"
@@ -44,6 +46,11 @@ SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
 USERINFO = re.compile(r"://[^/@]+@")
 
 
+def mask_credentials(text):
+    """text with the user and password of every URL in it masked (://***@)."""
+    return USERINFO.sub("://***@", str(text))
+
+
 def repo_parts(url, https_token=""):
     """What preflight needs of app_source_repo: {shown (the URL with its
     user and password masked), scheme ('file' for a local path), host and
@@ -67,7 +74,7 @@ def repo_parts(url, https_token=""):
             port = None
     else:
         scheme, host, port = "file", "", None
-    return {"shown": USERINFO.sub("://***@", url), "scheme": scheme, "host": host, "port": port,
+    return {"shown": mask_credentials(url), "scheme": scheme, "host": host, "port": port,
             "private": scheme in SSH_SCHEMES or bool(https_token),
             "password": bool(re.search(r"://[^/@]+:[^/@]+@", url))}
 
@@ -76,7 +83,6 @@ def repo_parts(url, https_token=""):
 # given as text (-e name=value, an INI inventory's group vars) is taken
 # character by character, or any text for true.
 NOT_TEXT = {"bool": "a boolean", "list": "a list", "dict": "a mapping"}
-TRUE_WORDS = ("true", "yes", "on", "1", "y", "t")
 
 
 def typed_options(specs, wired=None):
@@ -96,7 +102,7 @@ def typed_options(specs, wired=None):
 
 def _as_json(kind, text):
     if kind == "bool":
-        return text.strip().lower() in TRUE_WORDS
+        return boolean(text.strip(), strict=False)
     if kind == "list":
         return [part.strip() for part in text.split(",") if part.strip()]
     return {"key": "value"}
@@ -121,4 +127,5 @@ def text_problems(typed, values, host):
 class FilterModule:
     def filters(self):
         return {"djstack_foreign_listeners": foreign_listeners, "djstack_repo_parts": repo_parts,
+                "djstack_mask_credentials": mask_credentials,
                 "djstack_typed_options": typed_options, "djstack_text_problems": text_problems}

@@ -72,6 +72,9 @@ def test_repo_credentials_are_masked_and_make_it_private():
     assert parts["shown"] == "https://***@git.example.com/org/app.git" and "s3cret" not in str(parts["shown"])
     assert parts["password"] and not parts["private"]
     assert preflight.repo_parts("ssh://git@host/app.git")["shown"] == "ssh://***@host/app.git"
+    # The same mask for git's own messages (host.yml, commit.yml).
+    assert preflight.mask_credentials("fatal: could not read https://u:tok@h/a.git and ssh://git@h/b") == (
+        "fatal: could not read https://***@h/a.git and ssh://***@h/b")
     assert not preflight.repo_parts("ssh://git@host/app.git")["password"]
     # Readable only with what the deploy writes later: an SSH key, an HTTPS token.
     assert preflight.repo_parts("git@host:app.git")["private"]
@@ -107,5 +110,7 @@ def test_text_for_a_boolean_list_or_mapping_is_named_with_the_json_to_pass():
         "web1: d_env is some text, not a mapping (-e name=value, and an INI inventory's group vars, always give "
         "text): set it in a YAML inventory, or pass it as JSON: -e '{\"d_env\": {\"key\": \"value\"}}'."]
     assert "S3CRET" not in str(preflight.text_problems({"env": "dict"}, ["AWS_SECRET_ACCESS_KEY=S3CRET"], "h"))
+    # Ansible's own reading of a boolean's text.
     assert "true}" in preflight.text_problems({"x": "bool"}, ["Yes"], "h")[0]
+    assert "false}" in preflight.text_problems({"x": "bool"}, ["off"], "h")[0]
     assert preflight.text_problems({}, [], "h") == []
