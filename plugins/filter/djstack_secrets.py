@@ -7,9 +7,14 @@ stored value as <name>_retiring (and an earlier <name>_retiring stays until
 the rotation is done), so a run cut half-way can still log in with it.
 Each role owns its names in the shared secrets.json: the keys of others are
 stored as they were. `length | djstack_new_secret` draws a new random value
-(the one alphabet of generated secrets). Unit tests:
-tests/unit/test_filter_djstack_secrets.py.
+(the one alphabet of generated secrets). `content | djstack_stored_secrets(path)`
+reads the stored file as slurp returns it, and refuses one that is not a
+JSON object of texts (cut short, edited by hand) without showing a value.
+Unit tests: tests/unit/test_filter_djstack_secrets.py.
 """
+import base64
+import binascii
+import json
 import secrets as _random
 import string
 
@@ -38,7 +43,44 @@ def settle_secrets(generated, stored, given, rotate=False):
     store = {k: v for k, v in stored.items() if not (rotate and k in {n + "_retiring" for n in names})}
     store.update(secrets)
     store.update(retiring)
-    return {"secrets": dict(secrets, **retiring), "store": store}
+    # The names drawn now: neither stored nor given. Where data already
+    # depends on one (a database created with its password), the role stops.
+    generated_now = sorted(name for name in names if name not in stored and (given or {}).get(name, "") == "")
+    return {"secrets": dict(secrets, **retiring), "store": store, "generated": generated_now}
+
+
+def stored_secrets(content, path):
+    """The secrets of the file at `path` on the host, from slurp's base64 `content` (None: no file, {}).
+
+    The messages name the file and what is wrong with it, never a value of it.
+    """
+    if content is None:
+        return {}
+    why = None
+    try:
+        text = base64.b64decode(content, validate=True).decode("utf-8")
+        data = json.loads(text) if text.strip() else None
+    except (binascii.Error, UnicodeDecodeError):
+        why = "it is not UTF-8 text"
+    except json.JSONDecodeError as error:
+        why = "it is not valid JSON (%s at line %d, column %d)" % (error.msg, error.lineno, error.colno)
+    else:
+        if data is None:
+            why = "it is empty" if not text.strip() else "it holds null, not an object of secrets"
+        elif not isinstance(data, dict):
+            kind = {list: "an array", str: "a string", bool: "a boolean"}.get(type(data), "a number")
+            why = "it holds %s, not an object of secrets" % kind
+        else:
+            bad = sorted(str(key) for key, value in data.items() if not isinstance(value, str) or value == "")
+            if bad:
+                why = "the value of %s is not a text or is empty" % ", ".join(bad)
+    if why:
+        raise AnsibleFilterError(
+            "%s, the secrets the earlier deploys stored, cannot be read: %s (a file cut short, or edited by hand). "
+            "Nothing was changed. Put the file back from a copy, or give the secrets in the vault (see "
+            "docs/operations.md, Troubleshooting: secrets.json); deleting it would make new passwords the "
+            "database refuses." % (path, why))
+    return data
 
 
 def new_secret(length):
@@ -54,4 +96,8 @@ def new_secret(length):
 
 class FilterModule:
     def filters(self):
-        return {"djstack_settle_secrets": settle_secrets, "djstack_new_secret": new_secret}
+        return {
+            "djstack_settle_secrets": settle_secrets,
+            "djstack_new_secret": new_secret,
+            "djstack_stored_secrets": stored_secrets,
+        }

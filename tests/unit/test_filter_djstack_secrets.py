@@ -1,5 +1,6 @@
 """plugins/filter/djstack_secrets.py: given, stored and generated secrets, and rotation."""
 
+import base64
 import string
 
 import pytest
@@ -61,3 +62,48 @@ def test_new_secrets_differ():
 def test_new_secret_refuses_a_short_or_bad_length(length):
     with pytest.raises(AnsibleFilterError):
         djstack_secrets.new_secret(length)
+
+
+def test_the_generated_names_are_those_neither_stored_nor_given():
+    stored = {"db_password": "s1", "secret_key": "sk"}
+    result = settle(NEW, stored, {"db_password": "", "db_root_password": ""}, rotate=True)
+    assert result["generated"] == ["db_root_password"]
+    assert settle(NEW, stored, {"db_root_password": "vault"}, rotate=True)["generated"] == []
+    assert settle(NEW, {}, {}, rotate=True)["generated"] == ["db_password", "db_root_password"]
+
+
+def _b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_stored_secrets_reads_the_file_and_no_file_is_empty():
+    assert djstack_secrets.stored_secrets(None, "/srv/s/secrets.json") == {}
+    content = _b64('{"db_password": "s1", "secret_key": "sk"}\n')
+    assert djstack_secrets.stored_secrets(content, "/srv/s/secrets.json") == {"db_password": "s1", "secret_key": "sk"}
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("", "it is empty"),
+    ("\n", "it is empty"),
+    ('{"db_password": "hunter2-secret", "db_root', "it is not valid JSON (Unterminated string"),
+    ('{"db_password": "hunter2-secret",', "it is not valid JSON (Expecting property name"),
+    ("null", "it holds null"),
+    ('["hunter2-secret"]', "it holds an array"),
+    ('"hunter2-secret"', "it holds a string"),
+    ("42", "it holds a number"),
+    ('{"db_password": 42, "secret_key": "hunter2-secret"}', "the value of db_password is not a text or is empty"),
+    ('{"db_password": "", "secret_key": "hunter2-secret"}', "the value of db_password is not a text or is empty"),
+])
+def test_stored_secrets_refuses_a_broken_file_without_showing_a_value(text, why):
+    with pytest.raises(AnsibleFilterError) as error:
+        djstack_secrets.stored_secrets(_b64(text), "/srv/s/secrets.json")
+    message = str(error.value)
+    assert message.startswith("/srv/s/secrets.json, the secrets the earlier deploys stored, cannot be read: " + why)
+    assert "Nothing was changed" in message
+    assert "hunter2" not in message
+
+
+def test_stored_secrets_refuses_bytes_that_are_not_text():
+    content = base64.b64encode(b'{"db_password": "\xff\xfe"}').decode()
+    with pytest.raises(AnsibleFilterError, match="it is not UTF-8 text"):
+        djstack_secrets.stored_secrets(content, "/srv/s/secrets.json")
