@@ -10,7 +10,38 @@ import json
 import re
 from datetime import UTC, datetime
 
-EMPTY_RECORD = {"current": "", "slots": {}, "history": []}
+from ansible.errors import AnsibleFilterError
+
+
+def _empty():
+    return {"current": "", "slots": {}, "history": []}
+
+
+def _read_record(text):
+    """(the record, '') from releases.json's text, or (an empty record, why) when it cannot be read."""
+    if text is None:
+        return _empty(), ""
+    try:
+        record = json.loads(text)
+    except ValueError as error:
+        return _empty(), "it is not valid JSON (%s)" % (getattr(error, "msg", None) or error)
+    if not (isinstance(record, dict) and isinstance(record.get("current"), str)
+            and isinstance(record.get("slots"), dict) and isinstance(record.get("history", []), list)):
+        return _empty(), "it is not a release record (current, slots, history)"
+    return dict(_empty(), **record), ""
+
+
+def release_record(text, path):
+    """releases.json's record for the operations playbooks ({} without a file); one that cannot be
+    read stops them with what to do (a deploy rebuilds it from what the host serves)."""
+    if text is None:
+        return {}
+    record, why = _read_record(text)
+    if why:
+        raise AnsibleFilterError(
+            "%s, the release record, cannot be read: %s. Run deploy.yml: it rebuilds the record from what "
+            "the host serves (the deploy history it held is lost)." % (path, why))
+    return record
 
 
 def _name(container):
@@ -43,7 +74,8 @@ def reconcile(containers, record_text, applied_text, loaded, project, release, n
                         knows it, else the image tag), current is the slot
                         the running nginx routes to when that slot has a
                         container, and a history entry says so when it moved
-      recorded          the record as it was
+      recorded          the record as it was (with unreadable: why, when
+                        releases.json could not be read)
       loaded_slot       the slot nginx routes to ('' without an answer)
       idle_running      app slots that run and do not serve
       running_services  compose services with a running container (one-off
@@ -53,9 +85,15 @@ def reconcile(containers, record_text, applied_text, loaded, project, release, n
       applied_services  {service: digest of its definition}
     """
     containers = containers or []
-    record = EMPTY_RECORD if record_text is None else json.loads(record_text)
+    # A record that cannot be read is rebuilt from the host, as one that
+    # disagrees with it (recorded says why: reconcile.yml shows it).
+    record, unreadable = _read_record(record_text)
     applied_text = (applied_text or "").strip()
-    applied = json.loads(applied_text) if applied_text.startswith("{") else {"files": applied_text}
+    try:
+        applied = json.loads(applied_text) if applied_text.startswith("{") else {"files": applied_text}
+    except ValueError:
+        # Unreadable: no service counts as started from the current files.
+        applied = {}
     app_re = re.compile("^/" + re.escape(project) + "-app-(blue|green)-1$")
     apps = {}
     for container in containers:
@@ -78,7 +116,7 @@ def reconcile(containers, record_text, applied_text, loaded, project, release, n
     prefix = re.compile("^/" + re.escape(project) + "-")
     return {
         "state": {"current": current, "slots": slots, "history": history},
-        "recorded": record,
+        "recorded": dict(record, unreadable=unreadable) if unreadable else record,
         "loaded_slot": loaded_slot,
         "idle_running": _unique(slot for slot in running if slot != current),
         "running_services": _unique(
@@ -123,4 +161,8 @@ def release_steps(plan_program, check_deploy, migrates, serving, collectstatic, 
 
 class FilterModule:
     def filters(self):
-        return {"djstack_reconcile": reconcile, "djstack_release_steps": release_steps}
+        return {
+            "djstack_reconcile": reconcile,
+            "djstack_release_record": release_record,
+            "djstack_release_steps": release_steps,
+        }

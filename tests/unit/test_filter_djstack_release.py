@@ -4,6 +4,8 @@ the host runs (roles/django_stack/tasks/reconcile.yml)."""
 import json
 from datetime import UTC, datetime
 
+import pytest
+from ansible.errors import AnsibleFilterError
 from conftest import load
 
 djstack_release = load("plugins/filter/djstack_release.py")
@@ -120,3 +122,39 @@ def test_a_first_deploy_has_no_plan_and_a_host_that_does_not_migrate_neither():
 def test_the_plan_stops_the_later_steps_only_when_the_policy_refuses():
     assert release_steps("PLAN", False, True, "green", False, "local", False) == [
         ["migrate", ["migrate", "--check", "--noinput"]], ["plan", ["shell", "-c", "PLAN"], False]]
+
+
+def test_a_record_that_cannot_be_read_is_rebuilt_from_the_host():
+    containers = [container("app-green-1", image="shop-app:" + OLD[:12]), container("nginx-1")]
+    for text, why in [("", "it is not valid JSON (Expecting value)"),
+                      ('{"current": "blue", "slots": {"blue": "', "it is not valid JSON (Unterminated string"),
+                      ('["blue"]', "it is not a release record"),
+                      ('{"current": null, "slots": {}}', "it is not a release record")]:
+        found = reconcile(containers, text, "", {"status": 200, "x_djstack_slot": "green"}, "shop", NEW, now=NOW)
+        assert found["state"] == {
+            "current": "green", "slots": {"green": OLD[:12]},
+            "history": [{"release": OLD[:12], "slot": "green", "deployed_at": "2026-12-05T19:00:00Z",
+                         "reconciled": True}]}
+        assert found["recorded"]["unreadable"].startswith(why), text
+        assert found["state"] != found["recorded"]
+
+
+def test_a_record_without_history_reads_as_one_with_none():
+    found = seen([], {"current": "", "slots": {}})
+    assert found["state"] == found["recorded"] == {"current": "", "slots": {}, "history": []}
+
+
+def test_an_applied_file_that_cannot_be_read_counts_as_nothing_applied():
+    found = seen([], applied='{"files": "abc", "serv')
+    assert found["applied_digest"] == "" and found["applied_services"] == {}
+
+
+def test_the_operations_playbooks_read_the_record_or_stop_saying_what_to_do():
+    release_record = djstack_release.release_record
+    assert release_record(None, "/srv/shop/releases.json") == {}
+    assert release_record(json.dumps(RECORD), "/srv/shop/releases.json") == RECORD
+    with pytest.raises(AnsibleFilterError) as error:
+        release_record('{"current": "bl', "/srv/shop/releases.json")
+    assert str(error.value).startswith("/srv/shop/releases.json, the release record, cannot be read: it is not valid "
+                                       "JSON (Unterminated string")
+    assert "Run deploy.yml: it rebuilds the record" in str(error.value)
