@@ -113,6 +113,33 @@ def run_delay() -> float | None:
         return None
 
 
+def timeline(records: list, width: float = 1.0) -> list:
+    """The run in segments: consecutive seconds that saw the same outcomes.
+
+    records: (t, spec, outcome, ...) tuples, t in seconds from the start.
+    Each segment is {"from_s", "to_s", "outcomes": {outcome: count}}: where
+    in the run a failure began and ended, and what answered around it (a
+    failed check names its window, not only its totals). A second with no
+    request ends a segment.
+    """
+    seconds = {}
+    for t, _spec, outcome, *_rest in records:
+        bucket = seconds.setdefault(math.floor(t / width), {})
+        bucket[outcome] = bucket.get(outcome, 0) + 1
+    segments = []
+    for index in sorted(seconds):
+        outcomes = seconds[index]
+        last = segments[-1] if segments else None
+        if last is not None and last["to"] == index and set(last["outcomes"]) == set(outcomes):
+            for outcome, count in outcomes.items():
+                last["outcomes"][outcome] += count
+            last["to"] = index + 1
+        else:
+            segments.append({"from": index, "to": index + 1, "outcomes": dict(outcomes)})
+    return [{"from_s": round(seg["from"] * width, 3), "to_s": round(seg["to"] * width, 3),
+             "outcomes": dict(sorted(seg["outcomes"].items()))} for seg in segments]
+
+
 def outcome_of(error: BaseException) -> str:
     """The name a failed request is counted under."""
     if isinstance(error, (socket.timeout, TimeoutError)):
@@ -157,6 +184,7 @@ class Load:
         self.lags = []  # how late each request left this client (its own CPU starvation)
         self.inflight = 0
         self.started = 0.0
+        self.started_at = 0.0  # time.time() at the start
         self.stall = 0.0  # the longest this client went without running
         self.stall_waiting = None  # of which waiting for a CPU (None: unknown)
         self.stall_at = None  # when it began, in seconds from the start
@@ -288,6 +316,7 @@ class Load:
         args = self.args
         tasks = set()
         self.started = time.monotonic()
+        self.started_at = time.time()
         end = self.started + args.duration
         next_stop_check = self.last_tick = self.started
         self.last_waited = begin_waited = run_delay()
@@ -410,6 +439,9 @@ class Load:
         return {
             "url": args.url,
             "host": args.host,
+            # When the run began (UTC, seconds since the epoch): to set the
+            # timeline beside the log of what ran meanwhile.
+            "started_at": round(self.started_at, 3),
             "seconds": round(wall, 1),
             "sent": sent,
             "failed": failed,
@@ -437,6 +469,7 @@ class Load:
             "per_path": per_path,
             "releases": releases,
             "first_failures": failures,
+            "timeline": timeline(records),
             "maintenance": maintenance,
             "ok": not problems,
             "problems": problems,

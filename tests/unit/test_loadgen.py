@@ -391,3 +391,25 @@ def test_a_short_stall_of_this_client_passes_with_its_unsent_requests_named(tmp_
     result = stopped_run(tmp_path, serve, "--max-unsent", "0.6")
     assert result["ok"] is True, result["problems"]
     assert result["failed"] == 0 and result["unsent"] >= 18
+
+
+def test_the_timeline_splits_the_run_where_its_outcomes_change():
+    records = [(0.1, "GET /", "200"), (0.9, "GET /", "200"), (1.2, "GET /", "200"),
+               (2.0, "GET /", "503"), (2.5, "GET /", "timeout"), (3.4, "GET /", "timeout"),
+               (3.5, "GET /", "503"), (4.1, "GET /", "200"), (7.0, "GET /", "200")]
+    assert loadgen.timeline(records) == [
+        {"from_s": 0, "to_s": 2, "outcomes": {"200": 3}},
+        {"from_s": 2, "to_s": 4, "outcomes": {"503": 2, "timeout": 2}},
+        {"from_s": 4, "to_s": 5, "outcomes": {"200": 1}},
+        # A second without a request ends a segment.
+        {"from_s": 7, "to_s": 8, "outcomes": {"200": 1}},
+    ]
+    assert loadgen.timeline([]) == []
+
+
+def test_a_result_names_its_start_and_timeline(tmp_path, serve):
+    before = time.time()
+    result = run(tmp_path, serve(error_500))
+    assert before - 1 <= result["started_at"] <= time.time()
+    assert [seg["outcomes"] for seg in result["timeline"]] == [{"500": EXPECTED}]
+    assert result["timeline"][0]["from_s"] == 0
